@@ -1,0 +1,53 @@
+// Boost.JSON conversions of the models, in both directions (the client encodes
+// requests and decodes responses; the fake server does the opposite). Unset
+// optionals are left out, unknown fields are ignored, null counts as absent.
+#pragma once
+
+#include <openai/images/error.hpp>
+#include <openai/images/models.hpp>
+
+#include <boost/json/fwd.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace openai::images {
+
+// value_from: model -> JSON.
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const CreateImageRequest& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const Image& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ImageGenUsage& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const ImagesResponse& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const ImageStreamEvent& r);
+
+// value_to: JSON -> model. Throws client_error (client_errc::unexpected_json)
+// naming the JSON path when a field has the wrong type.
+CreateImageRequest tag_invoke(const boost::json::value_to_tag<CreateImageRequest>&,
+                              const boost::json::value& jv);
+Image tag_invoke(const boost::json::value_to_tag<Image>&, const boost::json::value& jv);
+ImageGenUsage tag_invoke(const boost::json::value_to_tag<ImageGenUsage>&,
+                         const boost::json::value& jv);
+ImagesResponse tag_invoke(const boost::json::value_to_tag<ImagesResponse>&,
+                          const boost::json::value& jv);
+ImageStreamEvent tag_invoke(const boost::json::value_to_tag<ImageStreamEvent>&,
+                            const boost::json::value& jv);
+
+/// The request body of POST /images/generations.
+std::string to_json(const CreateImageRequest& req);
+std::string to_json(const ImagesResponse& resp);
+
+/// Parses a response body without throwing. Errors: client_errc::invalid_json
+/// (not JSON at all) or client_errc::unexpected_json (a field of the wrong
+/// type); diag.param() holds the JSON path, e.g. `data[0].url`.
+error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag);
+error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag);
+error_code parse_create_image_request(std::string_view body, CreateImageRequest& out,
+                                      diagnostics& diag);
+
+}  // namespace openai::images

@@ -1,0 +1,362 @@
+#include <openai/images/json.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <concepts>
+#include <limits>
+
+namespace openai::images {
+namespace json = boost::json;
+
+namespace {
+
+// ---------------------------------------------------------------- decoding
+// Shape errors unwind to the public entry points, which turn them into an
+// error_code (parse_*) or a client_error (value_to).
+struct shape_error {
+    std::string path;
+    std::string expected;
+};
+
+std::string join(const std::string& path, std::string_view key) {
+    std::string out = path;
+    if (!out.empty())
+        out += '.';
+    out += key;
+    return out;
+}
+
+[[noreturn]] void fail(const std::string& path, std::string expected) {
+    throw shape_error{path, std::move(expected)};
+}
+
+void read(const json::value& v, const std::string& path, std::string& out) {
+    const auto* s = v.if_string();
+    if (!s)
+        fail(path, "a string");
+    out.assign(s->data(), s->size());
+}
+
+void read(const json::value& v, const std::string& path, std::int64_t& out) {
+    if (const auto* i = v.if_int64()) {
+        out = *i;
+        return;
+    }
+    if (const auto* u = v.if_uint64()) {
+        if (*u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            fail(path, "an integer that fits in 64 bits");
+        }
+        out = static_cast<std::int64_t>(*u);
+        return;
+    }
+    if (const auto* d = v.if_double()) {
+        // Some servers write integral numbers as 1.0; accept exactly those.
+        if (*d >= -9.0e18 && *d <= 9.0e18 &&
+            static_cast<double>(static_cast<std::int64_t>(*d)) == *d) {
+            out = static_cast<std::int64_t>(*d);
+            return;
+        }
+    }
+    fail(path, "an integer");
+}
+
+void read(const json::value& v, const std::string& path, bool& out) {
+    const auto* b = v.if_bool();
+    if (!b)
+        fail(path, "a boolean");
+    out = *b;
+}
+
+template <class D>
+requires std::derived_from<D, open_enum<D>>
+void read(const json::value& v, const std::string& path, D& out) {
+    std::string s;
+    read(v, path, s);
+    out = D(std::move(s));
+}
+
+const json::object& object_at(const json::value& v, const std::string& path) {
+    const auto* o = v.if_object();
+    if (!o)
+        fail(path.empty() ? "(root)" : path, "an object");
+    return *o;
+}
+
+template <class T>
+void field(const json::object& o, std::string_view key, const std::string& path, T& out);
+
+void read(const json::value& v, const std::string& path, ImageGenInputUsageDetails& out) {
+    const auto& o = object_at(v, path);
+    field(o, "text_tokens", path, out.text_tokens);
+    field(o, "image_tokens", path, out.image_tokens);
+}
+
+void read(const json::value& v, const std::string& path, ImageGenOutputTokensDetails& out) {
+    const auto& o = object_at(v, path);
+    field(o, "image_tokens", path, out.image_tokens);
+    field(o, "text_tokens", path, out.text_tokens);
+}
+
+void read(const json::value& v, const std::string& path, ImageGenUsage& out) {
+    const auto& o = object_at(v, path);
+    field(o, "input_tokens", path, out.input_tokens);
+    field(o, "total_tokens", path, out.total_tokens);
+    field(o, "output_tokens", path, out.output_tokens);
+    field(o, "output_tokens_details", path, out.output_tokens_details);
+    field(o, "input_tokens_details", path, out.input_tokens_details);
+}
+
+void read(const json::value& v, const std::string& path, Image& out) {
+    const auto& o = object_at(v, path);
+    field(o, "b64_json", path, out.b64_json);
+    field(o, "url", path, out.url);
+    field(o, "revised_prompt", path, out.revised_prompt);
+}
+
+template <class T>
+void read(const json::value& v, const std::string& path, std::vector<T>& out) {
+    const auto* a = v.if_array();
+    if (!a)
+        fail(path, "an array");
+    out.clear();
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        T item{};
+        read((*a)[i], path + "[" + std::to_string(i) + "]", item);
+        out.push_back(std::move(item));
+    }
+}
+
+void read(const json::value& v, const std::string& path, ImagesResponse& out) {
+    const auto& o = object_at(v, path);
+    field(o, "created", path, out.created);
+    field(o, "data", path, out.data);
+    field(o, "background", path, out.background);
+    field(o, "output_format", path, out.output_format);
+    field(o, "size", path, out.size);
+    field(o, "quality", path, out.quality);
+    field(o, "usage", path, out.usage);
+}
+
+void read(const json::value& v, const std::string& path, ImageStreamEvent& out) {
+    const auto& o = object_at(v, path);
+    field(o, "type", path, out.type);
+    field(o, "b64_json", path, out.b64_json);
+    field(o, "created_at", path, out.created_at);
+    field(o, "size", path, out.size);
+    field(o, "quality", path, out.quality);
+    field(o, "background", path, out.background);
+    field(o, "output_format", path, out.output_format);
+    field(o, "partial_image_index", path, out.partial_image_index);
+    field(o, "usage", path, out.usage);
+}
+
+void read(const json::value& v, const std::string& path, CreateImageRequest& out) {
+    const auto& o = object_at(v, path);
+    field(o, "prompt", path, out.prompt);
+    field(o, "model", path, out.model);
+    field(o, "n", path, out.n);
+    field(o, "quality", path, out.quality);
+    field(o, "response_format", path, out.response_format);
+    field(o, "output_format", path, out.output_format);
+    field(o, "output_compression", path, out.output_compression);
+    field(o, "stream", path, out.stream);
+    field(o, "partial_images", path, out.partial_images);
+    field(o, "size", path, out.size);
+    field(o, "moderation", path, out.moderation);
+    field(o, "background", path, out.background);
+    field(o, "style", path, out.style);
+    field(o, "user", path, out.user);
+}
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+void field(const json::object& o, std::string_view key, const std::string& path, T& out) {
+    const json::value* p = o.if_contains(key);
+    if (!p || p->is_null())
+        return;
+    if constexpr (is_optional<T>::value) {
+        typename T::value_type item{};
+        read(*p, join(path, key), item);
+        out = std::move(item);
+    } else {
+        read(*p, join(path, key), out);
+    }
+}
+
+template <class T>
+T decode_or_throw(const json::value& v) {
+    T out{};
+    try {
+        read(v, {}, out);
+    } catch (const shape_error& e) {
+        diagnostics diag;
+        diag.assign(e.path, e.path + ": expected " + e.expected);
+        throw client_error(client_errc::unexpected_json, diag);
+    }
+    return out;
+}
+
+template <class T>
+error_code parse_body(std::string_view body, T& out, diagnostics& diag) {
+    boost::system::error_code jec;
+    json::value v = json::parse(json::string_view(body.data(), body.size()), jec);
+    if (jec) {
+        diag.assign({}, "response body is not valid JSON (" + jec.message() + ")");
+        return client_errc::invalid_json;
+    }
+    try {
+        T tmp{};
+        read(v, {}, tmp);
+        out = std::move(tmp);
+    } catch (const shape_error& e) {
+        diag.assign(e.path, e.path + ": expected " + e.expected);
+        return client_errc::unexpected_json;
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------- encoding
+json::value to_value(const std::string& s) {
+    return json::string(s);
+}
+json::value to_value(std::int64_t i) {
+    return i;
+}
+json::value to_value(bool b) {
+    return b;
+}
+template <class D>
+requires std::derived_from<D, open_enum<D>> json::value to_value(const D& e) {
+    return json::string(e.value());
+}
+template <class T>
+requires(!std::derived_from<T, open_enum<T>>) json::value to_value(const T& t) {
+    return json::value_from(t);
+}
+
+template <class T>
+void put(json::object& o, std::string_view key, const std::optional<T>& v) {
+    if (v)
+        o.emplace(key, to_value(*v));
+}
+
+}  // namespace
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const CreateImageRequest& r) {
+    json::object o;
+    o.emplace("prompt", r.prompt);
+    put(o, "model", r.model);
+    put(o, "n", r.n);
+    put(o, "quality", r.quality);
+    put(o, "response_format", r.response_format);
+    put(o, "output_format", r.output_format);
+    put(o, "output_compression", r.output_compression);
+    put(o, "stream", r.stream);
+    put(o, "partial_images", r.partial_images);
+    put(o, "size", r.size);
+    put(o, "moderation", r.moderation);
+    put(o, "background", r.background);
+    put(o, "style", r.style);
+    put(o, "user", r.user);
+    jv = std::move(o);
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const Image& r) {
+    json::object o;
+    put(o, "b64_json", r.b64_json);
+    put(o, "url", r.url);
+    put(o, "revised_prompt", r.revised_prompt);
+    jv = std::move(o);
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const ImageGenUsage& r) {
+    json::object o;
+    o.emplace("input_tokens", r.input_tokens);
+    o.emplace("total_tokens", r.total_tokens);
+    o.emplace("output_tokens", r.output_tokens);
+    if (r.output_tokens_details) {
+        o.emplace("output_tokens_details",
+                  json::object{{"image_tokens", r.output_tokens_details->image_tokens},
+                               {"text_tokens", r.output_tokens_details->text_tokens}});
+    }
+    o.emplace("input_tokens_details",
+              json::object{{"text_tokens", r.input_tokens_details.text_tokens},
+                           {"image_tokens", r.input_tokens_details.image_tokens}});
+    jv = std::move(o);
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const ImagesResponse& r) {
+    json::object o;
+    o.emplace("created", r.created);
+    json::array data;
+    data.reserve(r.data.size());
+    for (const auto& img : r.data)
+        data.push_back(json::value_from(img));
+    o.emplace("data", std::move(data));
+    put(o, "background", r.background);
+    put(o, "output_format", r.output_format);
+    put(o, "size", r.size);
+    put(o, "quality", r.quality);
+    put(o, "usage", r.usage);
+    jv = std::move(o);
+}
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const ImageStreamEvent& r) {
+    json::object o;
+    o.emplace("type", r.type);
+    o.emplace("b64_json", r.b64_json);
+    o.emplace("created_at", r.created_at);
+    put(o, "size", r.size);
+    put(o, "quality", r.quality);
+    put(o, "background", r.background);
+    put(o, "output_format", r.output_format);
+    put(o, "partial_image_index", r.partial_image_index);
+    put(o, "usage", r.usage);
+    jv = std::move(o);
+}
+
+CreateImageRequest tag_invoke(const json::value_to_tag<CreateImageRequest>&,
+                              const json::value& jv) {
+    return decode_or_throw<CreateImageRequest>(jv);
+}
+Image tag_invoke(const json::value_to_tag<Image>&, const json::value& jv) {
+    return decode_or_throw<Image>(jv);
+}
+ImageGenUsage tag_invoke(const json::value_to_tag<ImageGenUsage>&, const json::value& jv) {
+    return decode_or_throw<ImageGenUsage>(jv);
+}
+ImagesResponse tag_invoke(const json::value_to_tag<ImagesResponse>&, const json::value& jv) {
+    return decode_or_throw<ImagesResponse>(jv);
+}
+ImageStreamEvent tag_invoke(const json::value_to_tag<ImageStreamEvent>&, const json::value& jv) {
+    return decode_or_throw<ImageStreamEvent>(jv);
+}
+
+std::string to_json(const CreateImageRequest& req) {
+    return json::serialize(json::value_from(req));
+}
+
+std::string to_json(const ImagesResponse& resp) {
+    return json::serialize(json::value_from(resp));
+}
+
+error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_create_image_request(std::string_view body, CreateImageRequest& out,
+                                      diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+}  // namespace openai::images
