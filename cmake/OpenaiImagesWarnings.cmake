@@ -2,7 +2,7 @@
 # headers, so their warnings never fail our build.
 function(openai_images_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion
-                                           -Wshadow -Wnon-virtual-dtor)
+                                           -Wshadow)
   if(OPENAI_IMAGES_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

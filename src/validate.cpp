@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <initializer_list>
+#include <span>
 #include <string>
 
 namespace openai::images {
@@ -41,7 +42,8 @@ model_traits traits_of(const std::optional<ImageModel>& m, std::string_view fall
     return t;
 }
 
-using list = std::initializer_list<std::string_view>;
+using list = std::span<const std::string_view>;
+using literal_list = std::initializer_list<std::string_view>;
 
 std::string join(list values) {
     std::string out;
@@ -122,6 +124,11 @@ class checker {
                             (who.find(' ') == std::string_view::npos ? "s" : "") + " it)");
         }
         return {};
+    }
+
+    template <class E>
+    error_code one_of(const std::optional<E>& v, std::string_view name, literal_list allowed) {
+        return one_of(v, name, list(allowed.begin(), allowed.size()));
     }
 
     template <class E>
@@ -312,9 +319,9 @@ class checker {
     diagnostics& diag_;
 };
 
-constexpr list gpt_sizes = {"auto", "1024x1024", "1536x1024", "1024x1536"};
-constexpr list dall_e_2_sizes = {"256x256", "512x512", "1024x1024"};
-constexpr list dall_e_3_sizes = {"1024x1024", "1792x1024", "1024x1792"};
+constexpr std::string_view gpt_sizes[] = {"auto", "1024x1024", "1536x1024", "1024x1536"};
+constexpr std::string_view dall_e_2_sizes[] = {"256x256", "512x512", "1024x1024"};
+constexpr std::string_view dall_e_3_sizes[] = {"1024x1024", "1792x1024", "1024x1792"};
 
 list sizes_for(family f) {
     switch (f) {
