@@ -1,5 +1,8 @@
 #include <openai/images/error.hpp>
 
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+
 namespace openai::images {
 namespace {
 
@@ -59,8 +62,65 @@ class client_category_impl final : public boost::system::error_category {
                 return "response body is not valid JSON";
             case client_errc::unexpected_json:
                 return "response JSON does not match the expected schema";
+            case client_errc::missing_api_key:
+                return "no API key: set OPENAI_API_KEY or client_options::api_key";
+            case client_errc::invalid_base_url:
+                return "invalid base URL";
+            case client_errc::connect_timeout:
+                return "timed out connecting";
+            case client_errc::handshake_timeout:
+                return "timed out in the TLS handshake";
+            case client_errc::response_header_timeout:
+                return "timed out waiting for the response header";
+            case client_errc::body_idle_timeout:
+                return "timed out: no data sent or received";
+            case client_errc::deadline_exceeded:
+                return "the operation's deadline was exceeded";
+            case client_errc::pool_wait_timeout:
+                return "timed out waiting for a free connection";
+            case client_errc::response_too_large:
+                return "response body over the configured limit";
+            case client_errc::truncated_response:
+                return "connection closed before the whole response";
+            case client_errc::streaming_not_supported:
+                return "streaming responses are not supported yet";
         }
         return "unknown openai.images.client error";
+    }
+};
+
+class api_category_impl final : public boost::system::error_category {
+  public:
+    const char* name() const noexcept override { return "openai.images.api"; }
+
+    std::string message(int ev) const override {
+        switch (static_cast<api_errc>(ev)) {
+            case api_errc::bad_request:
+                return "bad request (400)";
+            case api_errc::authentication_error:
+                return "authentication error (401)";
+            case api_errc::permission_denied:
+                return "permission denied (403)";
+            case api_errc::not_found:
+                return "not found (404)";
+            case api_errc::request_timeout:
+                return "request timeout (408)";
+            case api_errc::conflict:
+                return "conflict (409)";
+            case api_errc::unprocessable_entity:
+                return "unprocessable entity (422)";
+            case api_errc::rate_limited:
+                return "rate limited (429)";
+            case api_errc::insufficient_quota:
+                return "insufficient quota";
+            case api_errc::moderation_blocked:
+                return "blocked by moderation";
+            case api_errc::server_error:
+                return "server error (5xx)";
+            case api_errc::unexpected_status:
+                return "unexpected HTTP status";
+        }
+        return "unknown openai.images.api error";
     }
 };
 
@@ -69,6 +129,109 @@ class client_category_impl final : public boost::system::error_category {
 const boost::system::error_category& client_category() noexcept {
     static const client_category_impl instance;
     return instance;
+}
+
+const boost::system::error_category& api_category() noexcept {
+    static const api_category_impl instance;
+    return instance;
+}
+
+api_errc api_errc_from(unsigned status, std::string_view code) noexcept {
+    if (code == "insufficient_quota")
+        return api_errc::insufficient_quota;
+    if (code == "moderation_blocked")
+        return api_errc::moderation_blocked;
+    switch (status) {
+        case 400:
+            return api_errc::bad_request;
+        case 401:
+            return api_errc::authentication_error;
+        case 403:
+            return api_errc::permission_denied;
+        case 404:
+            return api_errc::not_found;
+        case 408:
+            return api_errc::request_timeout;
+        case 409:
+            return api_errc::conflict;
+        case 422:
+            return api_errc::unprocessable_entity;
+        case 429:
+            return api_errc::rate_limited;
+        default:
+            return status >= 500 ? api_errc::server_error : api_errc::unexpected_status;
+    }
+}
+
+namespace {
+std::string api_error_what(error_code ec, const diagnostics& diag) {
+    std::string what(diag.message());
+    const auto& r = diag.response();
+    std::string detail;
+    auto add = [&](std::string_view k, std::string_view v) {
+        if (v.empty())
+            return;
+        if (!detail.empty())
+            detail += ", ";
+        detail += k;
+        detail += v;
+    };
+    if (r.status != 0)
+        add("HTTP ", std::to_string(r.status));
+    add("type ", diag.error_type());
+    add("code ", diag.api_code());
+    add("request id ", r.request_id);
+    if (r.attempts > 1)
+        add("attempts ", std::to_string(r.attempts));
+    if (!detail.empty())
+        what += (what.empty() ? "[" : " [") + detail + "]";
+    (void)ec;
+    return what;
+}
+}  // namespace
+
+api_error::api_error(error_code ec, const diagnostics& diag)
+    : client_error(ec, api_error_what(ec, diag), diag),
+      status_(diag.response().status),
+      type_(diag.error_type()),
+      api_code_(diag.api_code()),
+      message_(diag.message()),
+      request_id_(diag.response().request_id),
+      attempts_(diag.response().attempts) {}
+
+bool is_retryable(error_code ec) noexcept {
+    if (!ec)
+        return false;
+    if (ec.category() == api_category()) {
+        switch (static_cast<api_errc>(ec.value())) {
+            case api_errc::request_timeout:
+            case api_errc::conflict:
+            case api_errc::rate_limited:
+            case api_errc::server_error:
+                return true;
+            default:
+                return false;
+        }
+    }
+    if (ec.category() == client_category()) {
+        switch (static_cast<client_errc>(ec.value())) {
+            case client_errc::connect_timeout:
+            case client_errc::handshake_timeout:
+            case client_errc::response_header_timeout:
+            case client_errc::body_idle_timeout:
+            case client_errc::truncated_response:
+                return true;
+            default:
+                return false;
+        }
+    }
+    // Network errors (system, asio misc, ssl stream) are retryable; a failed
+    // certificate verification or a cancelled operation is not.
+    if (ec == boost::asio::error::operation_aborted)
+        return false;
+    if (ec.category() == boost::asio::error::get_ssl_category())
+        return false;
+    return true;
 }
 
 }  // namespace openai::images

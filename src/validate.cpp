@@ -71,7 +71,7 @@ class checker {
     bool known() const { return m_.fam != family::unknown; }
     bool gpt() const { return m_.fam == family::gpt_image; }
 
-    error_code fail(client_errc e, std::string param, std::string message) {
+    error_code fail(error_code e, std::string param, std::string message) {
         diag_.assign(std::move(param), std::move(message));
         return e;
     }
@@ -243,10 +243,7 @@ class checker {
         }
         diagnostics probe_diag;
         if (auto ec = probe_image(f, info, probe_diag)) {
-            return fail(ec.value() == static_cast<int>(client_errc::invalid_image)
-                            ? client_errc::invalid_image
-                            : static_cast<client_errc>(ec.value()),
-                        param, param + ": " + std::string(probe_diag.message()));
+            return fail(ec, param, param + ": " + std::string(probe_diag.message()));
         }
         if (!known())
             return {};
@@ -290,8 +287,7 @@ class checker {
         if (mask->empty())
             return fail(client_errc::missing_required_field, "mask", "mask: no file given");
         if (auto ec = probe_image(*mask, info, probe_diag)) {
-            return fail(static_cast<client_errc>(ec.value()), "mask",
-                        "mask: " + std::string(probe_diag.message()));
+            return fail(ec, "mask", "mask: " + std::string(probe_diag.message()));
         }
         const std::string what = "mask " + mask->describe();
         if (info.format != image_format::png) {

@@ -6,9 +6,14 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace openai::images {
 
@@ -47,33 +52,132 @@ enum class client_errc {
     base64_truncated,          ///< input length that cannot be a complete base64 text
     invalid_json,              ///< the body is not JSON
     unexpected_json,           ///< JSON whose shape does not match the expected schema
+
+    // Transport: detected by the client while talking to the server.
+    missing_api_key,          ///< no API key for api.openai.com (checked before connecting)
+    invalid_base_url,         ///< base_url is not an http:// or https:// URL
+    connect_timeout,          ///< resolving and connecting took longer than timeouts.connect
+    handshake_timeout,        ///< the TLS handshake took longer than timeouts.tls_handshake
+    response_header_timeout,  ///< no complete response header within timeouts.response_header
+    body_idle_timeout,        ///< no byte sent or received for timeouts.body_idle
+    deadline_exceeded,        ///< the whole operation took longer than timeouts.total
+    pool_wait_timeout,        ///< no connection became free within pool.wait_timeout
+    response_too_large,       ///< a response body over limits.max_response_body
+    truncated_response,       ///< the server closed the connection before the whole body
+    streaming_not_supported,  ///< stream=true: this client does not read server-sent events yet
+};
+
+/// Errors the API answered with (HTTP status >= 400), one per kind of
+/// failure, as the official SDKs' exception classes.
+enum class api_errc {
+    bad_request = 1,       ///< 400
+    authentication_error,  ///< 401
+    permission_denied,     ///< 403
+    not_found,             ///< 404
+    request_timeout,       ///< 408
+    conflict,              ///< 409
+    unprocessable_entity,  ///< 422
+    rate_limited,          ///< 429
+    insufficient_quota,    ///< 429 with code insufficient_quota: never retried
+    moderation_blocked,    ///< 400 with code moderation_blocked: never retried
+    server_error,          ///< >= 500
+    unexpected_status,     ///< any other status outside 2xx
 };
 
 /// The category of `client_errc`; its name is "openai.images.client".
 const boost::system::error_category& client_category() noexcept;
 
+/// The category of `api_errc`; its name is "openai.images.api".
+const boost::system::error_category& api_category() noexcept;
+
 inline error_code make_error_code(client_errc e) noexcept {
     return {static_cast<int>(e), client_category()};
 }
+inline error_code make_error_code(api_errc e) noexcept {
+    return {static_cast<int>(e), api_category()};
+}
 
-/// The detail behind an error_code: which field or file is at fault and a
-/// sentence for a person. Messages never contain the API key.
+/// The api_errc for an HTTP status and the API's error `code` string.
+api_errc api_errc_from(unsigned status, std::string_view code) noexcept;
+
+/// Metadata of the last HTTP response an operation received.
+struct response_metadata {
+    unsigned status = 0;                          ///< HTTP status; 0 when no response arrived
+    std::string request_id{};                     ///< x-request-id
+    std::optional<std::int64_t> processing_ms{};  ///< openai-processing-ms
+    /// Every x-ratelimit-* header (limit/remaining/reset of requests and
+    /// tokens), names in lower case, in the order received.
+    std::vector<std::pair<std::string, std::string>> rate_limits{};
+    std::size_t attempts = 0;  ///< HTTP attempts made, retries included
+
+    /// The value of one x-ratelimit-* header, empty when absent.
+    std::string_view rate_limit(std::string_view name) const noexcept {
+        for (const auto& [k, v] : rate_limits) {
+            if (k == name)
+                return v;
+        }
+        return {};
+    }
+};
+
+/// One attempt of an operation that was retried.
+struct attempt_record {
+    error_code ec{};                       ///< why it failed
+    unsigned status = 0;                   ///< HTTP status, 0 when none arrived
+    std::string message{};                 ///< a short sentence (never the API key)
+    std::chrono::milliseconds backoff{0};  ///< the wait before the next attempt
+};
+
+/// The detail behind an error_code: which field or file is at fault, a
+/// sentence for a person, the API's own error detail, the metadata of the
+/// last response and every failed attempt. Messages never contain the API key.
 class diagnostics {
   public:
     diagnostics() = default;
 
-    /// A sentence naming the field, the value given and what was expected.
+    /// A sentence naming the field, the value given and what was expected;
+    /// for an API error, the API's own message.
     std::string_view message() const noexcept { return message_; }
 
     /// The request field at fault (`size`, `image[1]`, `mask`…), empty when none.
     std::string_view param() const noexcept { return param_; }
 
+    /// The API error's `type` (`invalid_request_error`…), empty when the
+    /// failure was not an API error.
+    std::string_view error_type() const noexcept { return type_; }
+
+    /// The API error's `code` (`insufficient_quota`…), empty when none.
+    std::string_view api_code() const noexcept { return code_; }
+
+    /// Status, request id, rate limits and attempts of the last response.
+    const response_metadata& response() const noexcept { return response_; }
+    response_metadata& response() noexcept { return response_; }
+
+    /// The attempts that failed and were retried, oldest first.
+    const std::vector<attempt_record>& attempts() const noexcept { return attempts_; }
+    std::vector<attempt_record>& attempts() noexcept { return attempts_; }
+
     void clear() noexcept {
         message_.clear();
         param_.clear();
+        type_.clear();
+        code_.clear();
+        response_ = {};
+        attempts_.clear();
     }
 
+    /// Sets the field and sentence; clears any API error detail.
     void assign(std::string param, std::string message) {
+        param_ = std::move(param);
+        message_ = std::move(message);
+        type_.clear();
+        code_.clear();
+    }
+
+    /// Sets the detail of an API error body.
+    void assign_api(std::string type, std::string code, std::string param, std::string message) {
+        type_ = std::move(type);
+        code_ = std::move(code);
         param_ = std::move(param);
         message_ = std::move(message);
     }
@@ -81,6 +185,10 @@ class diagnostics {
   private:
     std::string param_;
     std::string message_;
+    std::string type_;
+    std::string code_;
+    response_metadata response_;
+    std::vector<attempt_record> attempts_;
 };
 
 /// Thrown by the throwing convenience functions: the error_code plus the
@@ -92,8 +200,35 @@ class client_error : public boost::system::system_error {
 
     const std::string& param() const noexcept { return param_; }
 
+  protected:
+    client_error(error_code ec, const std::string& what, const diagnostics& diag)
+        : boost::system::system_error(ec, what), param_(diag.param()) {}
+
   private:
     std::string param_;
+};
+
+/// Thrown by the coroutine operations (client::create_image…): everything
+/// the diagnostics held when the operation failed. code() is a client_errc,
+/// an api_errc, or an Asio/SSL error.
+class api_error : public client_error {
+  public:
+    api_error(error_code ec, const diagnostics& diag);
+
+    unsigned status() const noexcept { return status_; }  ///< 0 when no response arrived
+    const std::string& type() const noexcept { return type_; }
+    const std::string& api_code() const noexcept { return api_code_; }
+    const std::string& message() const noexcept { return message_; }
+    const std::string& request_id() const noexcept { return request_id_; }
+    std::size_t attempts() const noexcept { return attempts_; }
+
+  private:
+    unsigned status_;
+    std::string type_;
+    std::string api_code_;
+    std::string message_;
+    std::string request_id_;
+    std::size_t attempts_;
 };
 
 /// Throws client_error when ec is set.
@@ -102,7 +237,15 @@ inline void throw_on_error(error_code ec, const diagnostics& diag) {
         throw client_error(ec, diag);
 }
 
+/// Whether an operation that failed with `ec` may succeed when tried again:
+/// network errors, timeouts of a phase, truncated responses, 408, 409, 429
+/// (but not insufficient_quota) and 5xx. Never cancellation, validation,
+/// certificate failures or other 4xx.
+bool is_retryable(error_code ec) noexcept;
+
 }  // namespace openai::images
 
 template <>
 struct boost::system::is_error_code_enum<openai::images::client_errc> : std::true_type {};
+template <>
+struct boost::system::is_error_code_enum<openai::images::api_errc> : std::true_type {};

@@ -1,0 +1,98 @@
+// Everything a client can be configured with: where to send requests and with
+// which credentials, timeouts per phase, the retry policy, connection pool
+// limits and TLS. Every field has a default that works against api.openai.com.
+#pragma once
+
+#include <openai/images/validate.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace openai::images {
+
+struct timeouts {
+    /// Resolving the host name and connecting the TCP socket.
+    std::chrono::milliseconds connect{10'000};
+    /// The TLS handshake.
+    std::chrono::milliseconds tls_handshake{10'000};
+    /// From the request's last byte to the response header's last byte: the
+    /// time the API spends generating. gpt-image at high quality can take minutes.
+    std::chrono::milliseconds response_header{600'000};
+    /// The longest pause between two bytes while sending the request or
+    /// receiving the response body.
+    std::chrono::milliseconds body_idle{60'000};
+    /// The whole operation, retries and back-off included.
+    std::chrono::milliseconds total{900'000};
+};
+
+struct retry_policy {
+    /// Retries after the first attempt (the official SDKs' default is 2).
+    std::size_t max_retries = 2;
+    /// Back-off before retry n (0-based): min(initial * 2^n, max), minus up to
+    /// 25 % of random jitter.
+    std::chrono::milliseconds initial_backoff{500};
+    std::chrono::milliseconds max_backoff{8'000};
+    /// retry-after-ms / retry-after from the server are honoured up to this;
+    /// a longer or missing one falls back to the computed back-off.
+    std::chrono::milliseconds max_retry_after{60'000};
+};
+
+struct pool_options {
+    /// Connections per origin (scheme, host, port). Requests beyond this wait
+    /// in FIFO order for a connection to be returned.
+    std::size_t max_connections = 64;
+    /// How long a request may wait for a free connection.
+    std::chrono::milliseconds wait_timeout{60'000};
+    /// A kept-alive connection idle for longer is closed instead of reused.
+    std::chrono::milliseconds idle_timeout{30'000};
+    /// A connection is closed after this many requests (0: no limit).
+    std::size_t max_requests_per_connection = 1000;
+};
+
+struct tls_options {
+    /// Verify the server's certificate chain and host name. Turning this off
+    /// makes every connection open to interception: only for local testing.
+    bool verify_peer = true;
+    /// A PEM file of trusted CAs, used instead of the system's.
+    std::string ca_file;
+    /// A context of the caller's (client certificates, pinned CAs…). When set,
+    /// verify_peer and ca_file are not applied to it; SNI and host-name
+    /// verification still are.
+    std::shared_ptr<boost::asio::ssl::context> context;
+};
+
+struct limits {
+    /// The largest response body accepted. The default fits n=10 images of
+    /// gpt-image-2's largest size as PNG in b64_json.
+    std::uint64_t max_response_body = 512ull * 1024 * 1024;
+    /// The largest response header accepted.
+    std::uint32_t max_response_header = 64 * 1024;
+};
+
+struct client_options {
+    /// Where the API lives; http:// works for local OpenAI-compatible servers.
+    std::string base_url = "https://api.openai.com/v1";
+    /// Sent as "Authorization: Bearer <key>"; never logged or put in a message.
+    std::string api_key;
+    std::string organization;  ///< OpenAI-Organization, when not empty
+    std::string project;       ///< OpenAI-Project, when not empty
+    timeouts timeout;
+    retry_policy retry;
+    pool_options pool;
+    tls_options tls;
+    limits limit;
+    validate_options validation;
+
+    /// Defaults, overridden by OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID
+    /// and OPENAI_PROJECT_ID where set.
+    static client_options from_env();
+};
+
+}  // namespace openai::images

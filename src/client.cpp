@@ -1,0 +1,489 @@
+#include <openai/images/client.hpp>
+#include <openai/images/detail/retry.hpp>
+#include <openai/images/encode.hpp>
+#include <openai/images/json.hpp>
+#include <openai/images/version.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
+
+#include <openssl/ssl.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <random>
+#include <variant>
+
+#include "connection_pool.hpp"
+#include "transport.hpp"
+
+namespace openai::images {
+namespace asio = boost::asio;
+
+namespace detail {
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+struct parsed_url {
+    origin o;
+    std::string prefix;  // path before /images/..., without a trailing slash
+    std::string host_header;
+};
+
+parsed_url parse_base_url(const std::string& url) {
+    auto fail = [&](const std::string& why) {
+        diagnostics diag;
+        diag.assign("base_url", "base_url: '" + url + "' " + why);
+        throw client_error(client_errc::invalid_base_url, diag);
+    };
+    auto r = boost::urls::parse_absolute_uri(url);
+    if (!r)
+        fail("is not an absolute URL");
+    parsed_url p;
+    const std::string scheme(r->scheme());
+    if (scheme == "https") {
+        p.o.tls = true;
+    } else if (scheme == "http") {
+        p.o.tls = false;
+    } else {
+        fail("must start with http:// or https://");
+    }
+    p.o.host = std::string(r->encoded_host_address());
+    if (p.o.host.size() > 2 && p.o.host.front() == '[')
+        p.o.host = p.o.host.substr(1, p.o.host.size() - 2);
+    if (p.o.host.empty())
+        fail("has no host");
+    p.o.port = r->has_port() ? std::string(r->port()) : (p.o.tls ? "443" : "80");
+    p.prefix = std::string(r->encoded_path());
+    while (!p.prefix.empty() && p.prefix.back() == '/')
+        p.prefix.pop_back();
+    p.host_header = std::string(r->encoded_host_and_port());
+    return p;
+}
+
+std::unique_ptr<ssl::context> make_tls_context(const tls_options& opts) {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    if (!opts.verify_peer) {
+        ctx->set_verify_mode(ssl::verify_none);
+        return ctx;
+    }
+    ctx->set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    if (!opts.ca_file.empty()) {
+        ctx->load_verify_file(opts.ca_file, ec);
+        if (ec) {
+            diagnostics diag;
+            diag.assign("tls.ca_file",
+                        "tls.ca_file: cannot load '" + opts.ca_file + "': " + ec.message());
+            throw client_error(client_errc::file_open_failed, diag);
+        }
+    } else {
+        ctx->set_default_verify_paths(ec);
+    }
+    return ctx;
+}
+
+}  // namespace
+
+class client_impl {
+  public:
+    client_impl(asio::any_io_executor ex, client_options o)
+        : executor(std::move(ex)),
+          strand(asio::make_strand(executor)),
+          opts(std::move(o)),
+          url(parse_base_url(opts.base_url)),
+          owned_ctx(opts.tls.context ? nullptr : make_tls_context(opts.tls)),
+          ctx(opts.tls.context ? opts.tls.context.get() : owned_ctx.get()),
+          pool(strand, opts.pool, ctx, counters),
+          rng(std::random_device{}()) {}
+
+    asio::any_io_executor executor;
+    asio::strand<asio::any_io_executor> strand;
+    client_options opts;
+    parsed_url url;
+    std::unique_ptr<ssl::context> owned_ctx;
+    ssl::context* ctx;
+    stats_counters counters;
+    connection_pool pool;
+    std::mt19937_64 rng;  // back-off jitter; used on the strand only
+};
+
+namespace {
+
+using json_request = http::request<http::string_body>;
+using form_request = http::request<multipart_body>;
+using any_request = std::variant<json_request, form_request>;
+
+struct op_result {
+    error_code ec;
+    ImagesResponse response;
+};
+
+template <class Message>
+void common_headers(Message& m, const client_impl& impl, std::string_view endpoint) {
+    m.method(http::verb::post);
+    m.target(impl.url.prefix + std::string(endpoint));
+    m.version(11);
+    m.set(http::field::host, impl.url.host_header);
+    m.set(http::field::user_agent, std::string("openai-images-cpp/") + version_string);
+    m.set(http::field::accept, "application/json");
+    if (!impl.opts.api_key.empty()) {
+        m.set(http::field::authorization, "Bearer " + impl.opts.api_key);
+    }
+    if (!impl.opts.organization.empty())
+        m.set("OpenAI-Organization", impl.opts.organization);
+    if (!impl.opts.project.empty())
+        m.set("OpenAI-Project", impl.opts.project);
+}
+
+// Validation and encoding: everything that can fail before a byte is sent.
+error_code prepare(const client_impl& impl, const CreateImageRequest& req, any_request& out,
+                   diagnostics& diag) {
+    if (auto ec = validate(req, diag, impl.opts.validation))
+        return ec;
+    if (req.stream.value_or(false)) {
+        diag.assign("stream", "stream: streaming responses are not supported yet; leave it unset");
+        return client_errc::streaming_not_supported;
+    }
+    json_request m;
+    common_headers(m, impl, "/images/generations");
+    m.set(http::field::content_type, "application/json");
+    m.body() = to_json(req);
+    m.prepare_payload();
+    out = std::move(m);
+    return {};
+}
+
+template <class Request>
+error_code prepare_form(const client_impl& impl, const Request& req, std::string_view endpoint,
+                        any_request& out, diagnostics& diag) {
+    if (auto ec = validate(req, diag, impl.opts.validation))
+        return ec;
+    if constexpr (requires { req.stream; }) {
+        if (req.stream.value_or(false)) {
+            diag.assign("stream",
+                        "stream: streaming responses are not supported yet; leave it unset");
+            return client_errc::streaming_not_supported;
+        }
+    }
+    form_request m;
+    if (auto ec = encode(req, m.body(), diag))
+        return ec;
+    common_headers(m, impl, endpoint);
+    m.set(http::field::content_type, m.body().content_type());
+    m.prepare_payload();
+    out = std::move(m);
+    return {};
+}
+
+error_code prepare(const client_impl& impl, const CreateImageEditRequest& req, any_request& out,
+                   diagnostics& diag) {
+    return prepare_form(impl, req, "/images/edits", out, diag);
+}
+
+error_code prepare(const client_impl& impl, const CreateImageVariationRequest& req,
+                   any_request& out, diagnostics& diag) {
+    return prepare_form(impl, req, "/images/variations", out, diag);
+}
+
+void record_metadata(const http::response<http::string_body>& res, response_metadata& meta) {
+    meta.status = res.result_int();
+    meta.request_id = std::string(res["x-request-id"]);
+    meta.processing_ms.reset();
+    if (auto v = res["openai-processing-ms"]; !v.empty()) {
+        std::int64_t ms = 0;
+        if (std::from_chars(v.data(), v.data() + v.size(), ms).ec == std::errc()) {
+            meta.processing_ms = ms;
+        }
+    }
+    meta.rate_limits.clear();
+    for (const auto& f : res) {
+        std::string name(f.name_string());
+        for (auto& ch : name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (name.starts_with("x-ratelimit-"))
+            meta.rate_limits.emplace_back(name, std::string(f.value()));
+    }
+}
+
+// One attempt: a connection from the pool, the exchange, the connection back.
+// A kept-alive connection the server had closed is replaced and the request
+// re-sent, without counting as a retry.
+asio::awaitable<exchange_result> attempt(client_impl& impl, any_request& req,
+                                         steady::time_point deadline) {
+    for (int stale_resends = 0;; ++stale_resends) {
+        auto [ec, conn] = co_await impl.pool.acquire(impl.url.o, deadline);
+        if (ec) {
+            exchange_result r;
+            r.ec = ec;
+            r.message = ec == asio::error::operation_aborted
+                            ? "cancelled while waiting for a connection"
+                            : "waiting for a free connection: " + ec.message();
+            co_return r;
+        }
+        if (!conn->connected) {
+            auto r =
+                co_await connect(*conn, impl.url.o, deadline, impl.opts.timeout, impl.counters);
+            if (r.ec) {
+                impl.pool.release(impl.url.o, std::move(conn), false);
+                co_return r;
+            }
+        }
+        exchange_result r;
+        if (auto* j = std::get_if<json_request>(&req)) {
+            r = co_await exchange(*conn, *j, deadline, impl.opts.timeout, impl.opts.limit,
+                                  impl.counters);
+        } else {
+            r = co_await exchange(*conn, std::get<form_request>(req), deadline, impl.opts.timeout,
+                                  impl.opts.limit, impl.counters);
+        }
+        const bool reusable = !r.ec && r.keep_alive &&
+                              (impl.opts.pool.max_requests_per_connection == 0 ||
+                               conn->requests < impl.opts.pool.max_requests_per_connection);
+        impl.pool.release(impl.url.o, std::move(conn), reusable);
+        if (r.ec && r.stale && stale_resends < 3) {
+            impl.counters.stale_resends.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        co_return r;
+    }
+}
+
+// Turns a complete HTTP response into the operation's outcome.
+error_code interpret(const client_impl& impl, exchange_result& r, ImagesResponse& out,
+                     diagnostics& diag) {
+    const unsigned status = r.response.result_int();
+    const std::string& body = r.response.body();
+    if (status >= 200 && status < 300) {
+        diagnostics parse_diag;
+        if (auto ec = parse_images_response(body, out, parse_diag)) {
+            std::string message = "HTTP " + std::to_string(status) + ": " +
+                                  std::string(parse_diag.message()) +
+                                  "; body starts: " + excerpt(body, 120);
+            redact(message, impl.opts.api_key);
+            diag.assign(std::string(parse_diag.param()), std::move(message));
+            return ec;
+        }
+        return {};
+    }
+    auto err = parse_error_body(body, status);
+    redact(err.message, impl.opts.api_key);
+    const auto code = api_errc_from(status, err.code);
+    diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
+                    std::move(err.message));
+    return code;
+}
+
+bool is_cancelled(asio::cancellation_state st) {
+    return st.cancelled() != asio::cancellation_type::none;
+}
+
+template <class Request>
+asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Request req,
+                                         diagnostics* user_diag) {
+    op_result out;
+    diagnostics local_diag;
+    diagnostics& diag = user_diag ? *user_diag : local_diag;
+    diag.clear();
+    try {
+        // Cancellation of any kind ends the operation; the default filter
+        // would pass terminal cancellation only.
+        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+        co_await asio::this_coro::throw_if_cancelled(false);
+
+        const auto& opts = impl->opts;
+        if (opts.api_key.empty() && impl->url.o.host == "api.openai.com") {
+            diag.assign("api_key",
+                        "api_key: no API key; set OPENAI_API_KEY or client_options::api_key");
+            out.ec = client_errc::missing_api_key;
+            co_return out;
+        }
+        any_request wire;
+        if ((out.ec = prepare(*impl, req, wire, diag)))
+            co_return out;
+
+        const auto deadline = steady::now() + opts.timeout.total;
+        auto& meta = diag.response();
+        for (std::size_t retry = 0;; ++retry) {
+            auto r = co_await attempt(*impl, wire, deadline);
+            ++meta.attempts;
+            if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+                out.ec = asio::error::operation_aborted;
+                diag.assign({}, "the operation was cancelled");
+                co_return out;
+            }
+            std::string_view should_retry_header;
+            std::optional<std::chrono::milliseconds> server_wait;
+            if (r.ec) {
+                redact(r.message, opts.api_key);
+                diag.assign({}, r.message);
+            } else {
+                record_metadata(r.response, meta);
+                if (!(out.ec = interpret(*impl, r, out.response, diag)))
+                    co_return out;
+                r.ec = out.ec;
+                should_retry_header = r.response["x-should-retry"];
+                server_wait = server_retry_after(
+                    r.response["retry-after-ms"], r.response["retry-after"],
+                    std::chrono::system_clock::now(), opts.retry.max_retry_after);
+            }
+            out.ec = r.ec;
+            if (retry >= opts.retry.max_retries || !should_retry(r.ec, should_retry_header)) {
+                co_return out;
+            }
+            std::uniform_real_distribution<double> jitter(0.0, 1.0);
+            const auto wait =
+                server_wait ? *server_wait : computed_backoff(opts.retry, retry, jitter(impl->rng));
+            if (steady::now() + wait >= deadline)
+                co_return out;
+            diag.attempts().push_back({r.ec, meta.status, std::string(diag.message()), wait});
+            impl->counters.retries.fetch_add(1, std::memory_order_relaxed);
+            asio::steady_timer timer(impl->strand, wait);
+            auto [ec] = co_await timer.async_wait(tuple_awaitable);
+            if (ec == asio::error::operation_aborted) {
+                out.ec = ec;
+                diag.assign({}, "the operation was cancelled");
+                co_return out;
+            }
+            meta = response_metadata{.attempts = meta.attempts};
+            out.response = {};
+        }
+    } catch (const boost::system::system_error& e) {
+        out.ec = e.code();
+        diag.assign({}, e.what());
+    } catch (const std::exception& e) {
+        out.ec = make_error_code(boost::system::errc::io_error);
+        diag.assign({}, e.what());
+    }
+    co_return out;
+}
+
+// Delivers co_spawn's result to the user's handler, on the handler's own
+// executor, with the handler's cancellation slot wired to the coroutine.
+struct op_completion {
+    images_handler handler;
+    asio::any_completion_executor executor;
+
+    using executor_type = asio::any_completion_executor;
+    executor_type get_executor() const noexcept { return executor; }
+
+    using cancellation_slot_type = asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept {
+        return handler.get_cancellation_slot();
+    }
+
+    void operator()(std::exception_ptr e, op_result r) {
+        if (e && !r.ec)
+            r.ec = make_error_code(boost::system::errc::io_error);
+        std::move(handler)(r.ec, std::move(r.response));
+    }
+};
+
+template <class Request>
+void spawn(const std::shared_ptr<client_impl>& impl, Request req, diagnostics* diag,
+           images_handler handler) {
+    auto ex = asio::get_associated_executor(handler, impl->executor);
+    asio::co_spawn(impl->strand, run_operation<Request>(impl, std::move(req), diag),
+                   op_completion{std::move(handler), std::move(ex)});
+}
+
+template <class Request>
+asio::awaitable<ImagesResponse> run_throwing(client& c, Request req) {
+    diagnostics diag;
+    error_code ec;
+    ImagesResponse resp;
+    if constexpr (std::is_same_v<Request, CreateImageRequest>) {
+        std::tie(ec, resp) = co_await c.async_create_image(std::move(req), diag, tuple_awaitable);
+    } else if constexpr (std::is_same_v<Request, CreateImageEditRequest>) {
+        std::tie(ec, resp) =
+            co_await c.async_create_image_edit(std::move(req), diag, tuple_awaitable);
+    } else {
+        std::tie(ec, resp) =
+            co_await c.async_create_image_variation(std::move(req), diag, tuple_awaitable);
+    }
+    if (ec)
+        throw api_error(ec, diag);
+    co_return resp;
+}
+
+}  // namespace
+}  // namespace detail
+
+client_options client_options::from_env() {
+    client_options o;
+    auto env = [](const char* name) -> std::string {
+        const char* v = std::getenv(name);
+        return v ? std::string(v) : std::string();
+    };
+    if (auto v = env("OPENAI_API_KEY"); !v.empty())
+        o.api_key = v;
+    if (auto v = env("OPENAI_BASE_URL"); !v.empty())
+        o.base_url = v;
+    if (auto v = env("OPENAI_ORG_ID"); !v.empty())
+        o.organization = v;
+    if (auto v = env("OPENAI_PROJECT_ID"); !v.empty())
+        o.project = v;
+    return o;
+}
+
+client::client(executor_type ex, client_options opts)
+    : impl_(std::make_shared<detail::client_impl>(std::move(ex), std::move(opts))) {}
+
+client::~client() {
+    if (impl_) {
+        // Idle connections close on the strand; busy ones close when their
+        // operations complete.
+        asio::post(impl_->strand, [impl = impl_] { impl->pool.close_idle(); });
+    }
+}
+
+client::client(client&&) noexcept = default;
+client& client::operator=(client&&) noexcept = default;
+
+client::executor_type client::get_executor() const noexcept {
+    return impl_->executor;
+}
+const client_options& client::options() const noexcept {
+    return impl_->opts;
+}
+client_stats client::stats() const noexcept {
+    return impl_->counters.snapshot();
+}
+
+void client::start(const std::shared_ptr<detail::client_impl>& impl, CreateImageRequest req,
+                   diagnostics* diag, images_handler handler) {
+    detail::spawn(impl, std::move(req), diag, std::move(handler));
+}
+void client::start(const std::shared_ptr<detail::client_impl>& impl, CreateImageEditRequest req,
+                   diagnostics* diag, images_handler handler) {
+    detail::spawn(impl, std::move(req), diag, std::move(handler));
+}
+void client::start(const std::shared_ptr<detail::client_impl>& impl,
+                   CreateImageVariationRequest req, diagnostics* diag, images_handler handler) {
+    detail::spawn(impl, std::move(req), diag, std::move(handler));
+}
+
+asio::awaitable<ImagesResponse> client::create_image(CreateImageRequest req) {
+    return detail::run_throwing(*this, std::move(req));
+}
+asio::awaitable<ImagesResponse> client::create_image_edit(CreateImageEditRequest req) {
+    return detail::run_throwing(*this, std::move(req));
+}
+asio::awaitable<ImagesResponse> client::create_image_variation(CreateImageVariationRequest req) {
+    return detail::run_throwing(*this, std::move(req));
+}
+
+}  // namespace openai::images

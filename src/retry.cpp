@@ -1,0 +1,153 @@
+#include <openai/images/detail/retry.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <locale>
+#include <sstream>
+
+namespace openai::images::detail {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::optional<double> parse_number(std::string_view s) {
+    s = trim(s);
+    if (s.empty())
+        return std::nullopt;
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
+
+// IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+    std::tm tm{};
+    std::istringstream in{std::string(trim(s))};
+    in.imbue(std::locale::classic());
+    in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
+    std::string zone;
+    in >> zone;
+    if (in.fail() || zone != "GMT")
+        return std::nullopt;
+    const std::time_t t = timegm(&tm);
+    if (t == static_cast<std::time_t>(-1))
+        return std::nullopt;
+    return std::chrono::system_clock::from_time_t(t);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> server_retry_after(
+    std::string_view retry_after_ms, std::string_view retry_after,
+    std::chrono::system_clock::time_point now, std::chrono::milliseconds cap) {
+    std::optional<double> ms;
+    if (auto v = parse_number(retry_after_ms)) {
+        ms = *v;
+    } else if (auto secs = parse_number(retry_after)) {
+        ms = *secs * 1000.0;
+    } else if (auto date = parse_http_date(retry_after)) {
+        ms = static_cast<double>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(*date - now).count());
+    }
+    if (!ms || *ms < 0 || *ms > static_cast<double>(cap.count()))
+        return std::nullopt;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*ms)));
+}
+
+std::chrono::milliseconds computed_backoff(const retry_policy& policy, std::size_t retry_index,
+                                           double random01) noexcept {
+    const double base = static_cast<double>(policy.initial_backoff.count()) *
+                        std::pow(2.0, static_cast<double>(std::min<std::size_t>(retry_index, 30)));
+    const double capped = std::min(base, static_cast<double>(policy.max_backoff.count()));
+    const double jittered = capped * (1.0 - 0.25 * std::clamp(random01, 0.0, 1.0));
+    return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
+}
+
+bool should_retry(error_code ec, std::string_view x_should_retry) noexcept {
+    if (!ec || ec == boost::asio::error::operation_aborted)
+        return false;
+    if (ec == api_errc::insufficient_quota || ec == api_errc::moderation_blocked)
+        return false;
+    if (ec == client_errc::deadline_exceeded)
+        return false;
+    const auto header = trim(x_should_retry);
+    if (header == "true")
+        return true;
+    if (header == "false")
+        return false;
+    return is_retryable(ec);
+}
+
+std::string excerpt(std::string_view body, std::size_t max) {
+    std::string out;
+    const std::size_t n = std::min(body.size(), max);
+    out.reserve(n + 3);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(body[i]);
+        out += (c < 0x20 || c == 0x7F) ? '.' : static_cast<char>(c);
+    }
+    if (body.size() > max)
+        out += "...";
+    return out;
+}
+
+api_error_body parse_error_body(std::string_view body, unsigned status) {
+    namespace json = boost::json;
+    api_error_body out;
+    boost::system::error_code jec;
+    const json::value v = json::parse(json::string_view(body.data(), body.size()), jec);
+    const json::object* err = nullptr;
+    if (!jec && v.is_object()) {
+        if (const auto* e = v.as_object().if_contains("error"))
+            err = e->if_object();
+    }
+    if (!err) {
+        out.message = "HTTP " + std::to_string(status) +
+                      (body.empty() ? std::string(" with an empty body") : ": " + excerpt(body));
+        return out;
+    }
+    auto text = [&](std::string_view key) -> std::string {
+        const auto* f = err->if_contains(key);
+        if (!f)
+            return {};
+        if (const auto* s = f->if_string())
+            return std::string(s->data(), s->size());
+        if (f->is_int64())
+            return std::to_string(f->get_int64());
+        return {};
+    };
+    out.message = text("message");
+    out.type = text("type");
+    out.param = text("param");
+    out.code = text("code");
+    if (out.message.empty())
+        out.message = "HTTP " + std::to_string(status);
+    return out;
+}
+
+void redact(std::string& text, std::string_view secret) {
+    if (secret.empty())
+        return;
+    constexpr std::string_view mask = "[redacted]";
+    for (auto pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + mask.size())) {
+        text.replace(pos, secret.size(), mask);
+    }
+}
+
+}  // namespace openai::images::detail

@@ -1,0 +1,28 @@
+// The fake server's images: real, decodable PNGs (8-bit RGB, zlib-compressed
+// IDAT, correct CRCs) of a gradient that compresses to a few bytes per row,
+// encoded once per size and shared by every response.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace openai::images::testing::detail {
+
+/// A PNG and its base64 text, as b64_json carries it.
+struct png_image {
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    std::string png;
+    std::string b64;
+};
+
+/// Encodes a width x height gradient (both at least 1). Throws std::runtime_error
+/// when zlib fails.
+std::string encode_png(std::uint32_t width, std::uint32_t height);
+
+/// encode_png's result for this size, encoded on first use and kept for the
+/// process's lifetime; thread safe (concurrent first uses encode once).
+std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height);
+
+}  // namespace openai::images::testing::detail

@@ -1,0 +1,105 @@
+// The fake server's shared state and the request handlers' interface: the
+// connection code (server.cpp) reads requests and writes responses, the
+// handlers (handlers.cpp) decide what to answer. Internal to the fake server.
+#pragma once
+
+#include "fake_server.hpp"
+#include "png.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace openai::images::testing {
+namespace detail {
+
+using http_request = boost::beast::http::request<boost::beast::http::string_body>;
+using http_response = boost::beast::http::response<boost::beast::http::string_body>;
+
+inline constexpr std::size_t max_request_body = 100 * 1024 * 1024;
+inline constexpr std::size_t max_url_files = 65536;
+
+}  // namespace detail
+
+struct fake_server::state {
+    explicit state(server_options o);
+
+    const server_options opts;
+    std::uint16_t port = 0;
+    std::string origin;  // "https://127.0.0.1:PORT"
+
+    boost::asio::ssl::context ssl_ctx{boost::asio::ssl::context::tls_server};
+
+    std::mutex stop_mu;  // one stop() at a time
+    mutable std::mutex mu;
+    mutable std::condition_variable cv;
+    std::deque<fault> faults;
+    std::vector<request_record> records;
+    std::size_t arrived = 0;  // requests read whole, kept in records or not
+    std::map<std::string, std::shared_ptr<const detail::png_image>> files;  // url answers
+    std::deque<std::string> file_order;  // oldest first, to forget the oldest
+    // What stop() runs, on each connection's strand, to close it.
+    struct live_connection {
+        boost::asio::any_io_executor executor;
+        std::function<void()> close;
+    };
+    std::map<std::uint64_t, live_connection> connections;
+    std::size_t live_tasks = 0;  // running coroutines: the acceptor's and the connections'
+    bool stopping = false;
+    bool joined = false;
+    std::chrono::steady_clock::time_point window_start{};  // the rate-limit window
+    std::size_t window_count = 0;
+
+    std::atomic<std::uint64_t> request_ids{0}, connection_ids{0}, file_ids{0};
+    std::atomic<std::size_t> accepted{0}, handshakes{0}, open{0};
+
+    std::vector<std::thread> threads;
+    // Last but one: destroyed before everything the coroutines' frames use.
+    boost::asio::io_context ioc;
+    std::optional<boost::asio::ip::tcp::acceptor> acceptor;  // destroyed before ioc
+    std::optional<boost::asio::any_io_executor> acceptor_executor;
+};
+
+namespace detail {
+
+/// Starts accepting connections on st.acceptor (bound and listening).
+void spawn_acceptor(fake_server::state& st);
+
+/// Takes the next fault (kind::none when there is none) and appends `rec` to
+/// the records (unless !opts.keep_records), waking wait_for_requests();
+/// returns its index for finish().
+std::size_t arrive(fake_server::state& st, request_record rec, fault& f);
+
+/// The normal answer to a request; records its fields and files in `rec`.
+/// With build_images false the request is checked and recorded but a success
+/// gets an empty 200 (the caller replaces it with a fault's answer).
+http_response answer(fake_server::state& st, const http_request& req, request_record& rec,
+                     bool build_images);
+
+/// The answer of a status, raw_body or malformed_json fault.
+http_response fault_response(const fault& f);
+
+/// An OpenAI error body: {"error":{"message","type","param","code"}}, empty param or code as null.
+http_response error_response(unsigned status, std::string_view type, std::string_view message,
+                             std::string_view param, std::string_view code);
+
+/// x-request-id, openai-processing-ms, the x-ratelimit-* headers and Server.
+void add_common_headers(fake_server::state& st, http_response& res,
+                        std::chrono::milliseconds processing);
+
+/// Stores what answer() found and the status answered (0: none) in record `index`.
+void finish(fake_server::state& st, std::size_t index, request_record&& rec, unsigned status);
+
+}  // namespace detail
+}  // namespace openai::images::testing
