@@ -3,6 +3,11 @@
 function(openai_images_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion
                                            -Wshadow)
+  # GCC 12 reports a false mismatched-new-delete when it inlines an Asio
+  # awaitable's frame allocation and deallocation (GCC bug 109224).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
+  endif()
   if(OPENAI_IMAGES_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -219,6 +219,10 @@ void record_metadata(const http::response<http::string_body>& res, response_meta
     }
 }
 
+bool is_cancelled(asio::cancellation_state st) {
+    return st.cancelled() != asio::cancellation_type::none;
+}
+
 // One attempt: a connection from the pool, the exchange, the connection back.
 // A kept-alive connection the server had closed is replaced and the request
 // re-sent, without counting as a retry.
@@ -232,6 +236,15 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, any_request& req,
             r.message = ec == asio::error::operation_aborted
                             ? "cancelled while waiting for a connection"
                             : "waiting for a free connection: " + ec.message();
+            co_return r;
+        }
+        if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+            // Granted just as the cancellation came: give it back untouched.
+            const bool keep = conn->connected;
+            impl.pool.release(impl.url.o, std::move(conn), keep);
+            exchange_result r;
+            r.ec = asio::error::operation_aborted;
+            r.message = "cancelled while waiting for a connection";
             co_return r;
         }
         if (!conn->connected) {
@@ -285,10 +298,6 @@ error_code interpret(const client_impl& impl, exchange_result& r, ImagesResponse
     diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
                     std::move(err.message));
     return code;
-}
-
-bool is_cancelled(asio::cancellation_state st) {
-    return st.cancelled() != asio::cancellation_type::none;
 }
 
 template <class Request>
@@ -353,7 +362,8 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Requ
             impl->counters.retries.fetch_add(1, std::memory_order_relaxed);
             asio::steady_timer timer(impl->strand, wait);
             auto [ec] = co_await timer.async_wait(tuple_awaitable);
-            if (ec == asio::error::operation_aborted) {
+            if (ec == asio::error::operation_aborted ||
+                is_cancelled(co_await asio::this_coro::cancellation_state)) {
                 out.ec = ec;
                 diag.assign({}, "the operation was cancelled");
                 co_return out;

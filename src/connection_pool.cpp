@@ -78,6 +78,8 @@ asio::awaitable<std::pair<error_code, connection_ptr>> connection_pool::acquire(
                             std::make_unique<connection>(strand_, ctx_, o.tls, next_id_++)};
     }
 
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+        co_return std::pair{error_code(asio::error::operation_aborted), connection_ptr{}};
     stats_.pool_waits.fetch_add(1, std::memory_order_relaxed);
     waiter w(strand_);
     const auto wait_until = std::min(now + opts_.wait_timeout, deadline);

@@ -64,7 +64,13 @@ std::optional<std::chrono::milliseconds> server_retry_after(
         ms = static_cast<double>(
             std::chrono::duration_cast<std::chrono::milliseconds>(*date - now).count());
     }
-    if (!ms || *ms < 0 || *ms > static_cast<double>(cap.count()))
+    if (!ms || *ms < 0)
+        return std::nullopt;
+    // Seconds with a fraction ("2.007") are not exact in binary: snap values
+    // within a microsecond of a whole millisecond before rounding up.
+    if (const double whole = std::round(*ms); std::abs(*ms - whole) < 1e-3)
+        *ms = whole;
+    if (*ms > static_cast<double>(cap.count()))
         return std::nullopt;
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*ms)));
 }
@@ -74,7 +80,8 @@ std::chrono::milliseconds computed_backoff(const retry_policy& policy, std::size
     const double base = static_cast<double>(policy.initial_backoff.count()) *
                         std::pow(2.0, static_cast<double>(std::min<std::size_t>(retry_index, 30)));
     const double capped = std::min(base, static_cast<double>(policy.max_backoff.count()));
-    const double jittered = capped * (1.0 - 0.25 * std::clamp(random01, 0.0, 1.0));
+    const double r = random01 >= 0.0 ? std::min(random01, 1.0) : 0.0;  // NaN counts as 0
+    const double jittered = capped * (1.0 - 0.25 * r);
     return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
 }
 

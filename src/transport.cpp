@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -44,18 +45,36 @@ std::string describe(const error_code& ec) {
     return ec.message();
 }
 
+// Per-operation cancellation reaches a socket operation only while it is
+// pending; one emitted between two operations (a loopback write often
+// completes at once) is only remembered by the coroutine's cancellation
+// state, so it is checked after every operation.
+bool cancelled(const asio::cancellation_state& cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+}
+
+exchange_result aborted(std::string_view phase) {
+    exchange_result r;
+    r.ec = asio::error::operation_aborted;
+    r.message = std::string(phase) + ": cancelled";
+    return r;
+}
+
 template <class Stream, class Body>
 asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::request<Body>& req,
                                              steady::time_point deadline, const timeouts& t,
                                              const limits& l, stats_counters& stats) {
     exchange_result r;
     const bool reused = c.requests > 0;
+    const auto cs = co_await asio::this_coro::cancellation_state;
 
     http::request_serializer<Body> sr(req);
     while (!sr.is_done()) {
         c.lowest().expires_at(phase_end(t.body_idle, deadline));
         auto [ec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
         stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
+        if (cancelled(cs))
+            co_return aborted("sending the request");
         if (ec) {
             r.stale = reused && closed_by_peer(ec);
             if (ec == beast::error::timeout) {
@@ -83,11 +102,14 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
     {
         auto [ec, n] = co_await http::async_read_header(s, c.buffer, p, tuple_awaitable);
         stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
+        if (cancelled(cs))
+            co_return aborted("reading the response header");
         if (ec) {
             r.stale = reused && closed_by_peer(ec);
             if (ec == beast::error::timeout) {
                 r.ec = timeout_error(client_errc::response_header_timeout, deadline);
-            } else if (ec == http::error::header_limit) {
+            } else if (ec == http::error::header_limit || ec == http::error::body_limit) {
+                // A Content-Length over the body limit is refused with the header.
                 r.ec = client_errc::response_too_large;
             } else {
                 r.ec = ec;
@@ -100,6 +122,8 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
         c.lowest().expires_at(phase_end(t.body_idle, deadline));
         auto [ec, n] = co_await http::async_read_some(s, c.buffer, p, tuple_awaitable);
         stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
+        if (cancelled(cs))
+            co_return aborted("reading the response body");
         if (ec) {
             if (ec == beast::error::timeout) {
                 r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
@@ -137,6 +161,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          stats_counters& stats) {
     exchange_result r;
     const auto connect_end = phase_end(t.connect, deadline);
+    const auto cs = co_await asio::this_coro::cancellation_state;
 
     boost::system::error_code addr_ec;
     const auto addr = asio::ip::make_address(o.host, addr_ec);
@@ -144,6 +169,8 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     if (addr_ec) {
         tcp::resolver resolver(c.lowest().get_executor());
         auto [ec, results] = co_await resolver.async_resolve(o.host, o.port, tuple_awaitable);
+        if (cancelled(cs))
+            co_return aborted("resolving " + o.host);
         if (ec) {
             r.ec = ec;
             r.message = "resolving " + o.host + ": " + describe(ec);
@@ -163,6 +190,8 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     c.lowest().expires_at(connect_end);
     {
         auto [ec, ep] = co_await c.lowest().async_connect(endpoints, tuple_awaitable);
+        if (cancelled(cs))
+            co_return aborted("connecting to " + o.host + ":" + o.port);
         if (ec) {
             r.ec = ec == beast::error::timeout
                        ? timeout_error(client_errc::connect_timeout, deadline)
@@ -186,6 +215,8 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
         tls.set_verify_callback(asio::ssl::host_name_verification(o.host));
         c.lowest().expires_at(phase_end(t.tls_handshake, deadline));
         auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+        if (cancelled(cs))
+            co_return aborted("TLS handshake with " + o.host);
         if (ec) {
             r.ec = ec == beast::error::timeout
                        ? timeout_error(client_errc::handshake_timeout, deadline)
