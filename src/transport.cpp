@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -167,8 +168,23 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     const auto addr = asio::ip::make_address(o.host, addr_ec);
     tcp::resolver::results_type endpoints;
     if (addr_ec) {
-        tcp::resolver resolver(c.lowest().get_executor());
-        auto [ec, results] = co_await resolver.async_resolve(o.host, o.port, tuple_awaitable);
+        // Name resolution counts against the connect timeout: the timer
+        // cancels it. The handler holds a weak reference, as it may run
+        // after this scope has ended.
+        auto resolver = std::make_shared<tcp::resolver>(c.lowest().get_executor());
+        asio::steady_timer limit(c.lowest().get_executor(), connect_end);
+        limit.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](error_code ec) {
+            if (auto res = weak.lock(); res && !ec)
+                res->cancel();
+        });
+        auto [ec, results] = co_await resolver->async_resolve(o.host, o.port, tuple_awaitable);
+        limit.cancel();
+        if (ec == asio::error::operation_aborted && !cancelled(cs) &&
+            steady::now() >= connect_end) {
+            r.ec = timeout_error(client_errc::connect_timeout, deadline);
+            r.message = "resolving " + o.host + ": " + describe(r.ec);
+            co_return r;
+        }
         if (cancelled(cs))
             co_return aborted("resolving " + o.host);
         if (ec) {

@@ -98,6 +98,8 @@ struct request_record {
     std::vector<std::pair<std::string, std::string>> fields{};
     /// Multipart file parts: name, filename, content-type, size.
     std::vector<std::tuple<std::string, std::string, std::string, std::size_t>> files{};
+    /// The CRC-32 of each file part's bytes, in the order of `files`.
+    std::vector<std::uint32_t> file_crc32{};
     std::chrono::steady_clock::time_point received{};  ///< when the request's headers were complete
     std::uint64_t connection_id = 0;                   ///< which TCP connection carried it (from 1)
     unsigned status = 0;  ///< what was answered; 0: nothing (a reset, or cut short by stop())

@@ -11,6 +11,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <charconv>
 #include <ctime>
@@ -276,6 +278,9 @@ http_response uploads(fake_server::state& st, const http_request& req, request_r
         if (part.filename || file_name) {
             rec.files.emplace_back(part.name, part.filename.value_or(""),
                                    part.content_type.value_or(""), part.data.size());
+            rec.file_crc32.push_back(static_cast<std::uint32_t>(
+                ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(part.data.data()),
+                        static_cast<uInt>(part.data.size()))));
             files.push_back(upload{part.name, part.name, part});
         } else {
             rec.fields.emplace_back(part.name, std::string(part.data));

@@ -106,6 +106,7 @@ void finish(fake_server::state& st, std::size_t index, request_record&& rec, uns
     request_record& r = st.records.at(index);
     r.fields = std::move(rec.fields);
     r.files = std::move(rec.files);
+    r.file_crc32 = std::move(rec.file_crc32);
     r.status = status;
 }
 

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include <unistd.h>
+#include <zlib.h>
 
 namespace openai::images {
 inline std::ostream& boost_test_print_type(std::ostream& os, client_errc e) {
@@ -729,6 +730,40 @@ BOOST_AUTO_TEST_CASE(server_error_is_retried_then_succeeds) {
     BOOST_TEST(f.diag.attempts()[0].ec == oi::api_errc::server_error);
     BOOST_TEST(f.diag.attempts()[0].status == 500u);
     BOOST_TEST(f.c.stats().retries == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_upload_is_replayed_byte_for_byte_on_a_retry) {
+    t::fake_server server;
+    fault_case f(server);
+    const auto path = png_file(96, 96);
+    const std::string second = t::make_png(50, 70);
+    oi::CreateImageEditRequest req{
+        .image = {path, oi::file_source::from_memory(second, "second.png")},
+        .prompt = "replay",
+        .model = oi::ImageModel::gpt_image_1};
+    server.push_fault({.what = t::fault::kind::status, .status = 500});
+    server.push_fault({.what = t::fault::kind::reset_before_headers});
+    auto r = run_one(f.ioc, [&](auto h) { f.c.async_create_image_edit(req, f.diag, h); });
+    BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << f.diag.message());
+    // The reset came on the connection kept alive after the 500: re-sent
+    // at once, without counting as an attempt.
+    BOOST_TEST(f.diag.response().attempts == 2u);
+    BOOST_TEST(f.c.stats().stale_resends == 1u);
+    const auto recs = server.requests();
+    BOOST_REQUIRE_EQUAL(recs.size(), 3u);
+    const std::string first = t::make_png(96, 96);
+    const auto crc = [](std::string_view bytes) {
+        return static_cast<std::uint32_t>(::crc32(::crc32(0L, Z_NULL, 0),
+                                                  reinterpret_cast<const Bytef*>(bytes.data()),
+                                                  static_cast<uInt>(bytes.size())));
+    };
+    for (const auto& rec : recs) {
+        BOOST_TEST(rec.body_size == recs[0].body_size);
+        BOOST_REQUIRE_EQUAL(rec.file_crc32.size(), 2u);
+        BOOST_TEST(rec.file_crc32[0] == crc(first));
+        BOOST_TEST(rec.file_crc32[1] == crc(second));
+        BOOST_TEST(rec.fields == recs[0].fields);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(persistent_503_gives_up_after_max_retries) {
