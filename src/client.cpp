@@ -127,10 +127,13 @@ using json_request = http::request<http::string_body>;
 using form_request = http::request<multipart_body>;
 using any_request = std::variant<json_request, form_request>;
 
-struct op_result {
+template <class T>
+struct result_of_op {
     error_code ec;
-    ImagesResponse response;
+    T value;
 };
+using op_result = result_of_op<ImagesResponse>;
+using download_result = result_of_op<std::string>;
 
 template <class Message>
 void common_headers(Message& m, const client_impl& impl, std::string_view endpoint) {
@@ -226,10 +229,10 @@ bool is_cancelled(asio::cancellation_state st) {
 // One attempt: a connection from the pool, the exchange, the connection back.
 // A kept-alive connection the server had closed is replaced and the request
 // re-sent, without counting as a retry.
-asio::awaitable<exchange_result> attempt(client_impl& impl, any_request& req,
+asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any_request& req,
                                          steady::time_point deadline) {
     for (int stale_resends = 0;; ++stale_resends) {
-        auto [ec, conn] = co_await impl.pool.acquire(impl.url.o, deadline);
+        auto [ec, conn] = co_await impl.pool.acquire(o, deadline);
         if (ec) {
             exchange_result r;
             r.ec = ec;
@@ -241,17 +244,16 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, any_request& req,
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             // Granted just as the cancellation came: give it back untouched.
             const bool keep = conn->connected;
-            impl.pool.release(impl.url.o, std::move(conn), keep);
+            impl.pool.release(o, std::move(conn), keep);
             exchange_result r;
             r.ec = asio::error::operation_aborted;
             r.message = "cancelled while waiting for a connection";
             co_return r;
         }
         if (!conn->connected) {
-            auto r =
-                co_await connect(*conn, impl.url.o, deadline, impl.opts.timeout, impl.counters);
+            auto r = co_await connect(*conn, o, deadline, impl.opts.timeout, impl.counters);
             if (r.ec) {
-                impl.pool.release(impl.url.o, std::move(conn), false);
+                impl.pool.release(o, std::move(conn), false);
                 co_return r;
             }
         }
@@ -266,13 +268,24 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, any_request& req,
         const bool reusable = !r.ec && r.keep_alive &&
                               (impl.opts.pool.max_requests_per_connection == 0 ||
                                conn->requests < impl.opts.pool.max_requests_per_connection);
-        impl.pool.release(impl.url.o, std::move(conn), reusable);
+        impl.pool.release(o, std::move(conn), reusable);
         if (r.ec && r.stale && stale_resends < 3) {
             impl.counters.stale_resends.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
         co_return r;
     }
+}
+
+// A response with a status outside 2xx: the API's error, or the status and
+// an excerpt of a body that is not one.
+error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics& diag) {
+    auto err = parse_error_body(r.response.body(), r.response.result_int());
+    redact(err.message, impl.opts.api_key);
+    const auto code = api_errc_from(r.response.result_int(), err.code);
+    diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
+                    std::move(err.message));
+    return code;
 }
 
 // Turns a complete HTTP response into the operation's outcome.
@@ -292,12 +305,60 @@ error_code interpret(const client_impl& impl, exchange_result& r, ImagesResponse
         }
         return {};
     }
-    auto err = parse_error_body(body, status);
-    redact(err.message, impl.opts.api_key);
-    const auto code = api_errc_from(status, err.code);
-    diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
-                    std::move(err.message));
-    return code;
+    return api_failure(impl, r, diag);
+}
+
+// Attempts until success, a failure not worth retrying, the retry budget or
+// the deadline; `on_success(impl, exchange, result, diag)` turns a complete
+// response into the result or an error.
+template <class Result, class OnSuccess>
+asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_request& wire,
+                                       diagnostics& diag, Result& result, OnSuccess on_success) {
+    const auto deadline = steady::now() + impl.opts.timeout.total;
+    auto& meta = diag.response();
+    for (std::size_t retry = 0;; ++retry) {
+        auto r = co_await attempt(impl, o, wire, deadline);
+        ++meta.attempts;
+        if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+            diag.assign({}, "the operation was cancelled");
+            co_return asio::error::operation_aborted;
+        }
+        std::string_view should_retry_header;
+        std::optional<std::chrono::milliseconds> server_wait;
+        if (r.ec) {
+            redact(r.message, impl.opts.api_key);
+            diag.assign({}, r.message);
+        } else {
+            record_metadata(r.response, meta);
+            if (!(r.ec = on_success(impl, r, result, diag)))
+                co_return error_code{};
+            should_retry_header = r.response["x-should-retry"];
+            server_wait = server_retry_after(
+                r.response["retry-after-ms"], r.response["retry-after"],
+                std::chrono::system_clock::now(), impl.opts.retry.max_retry_after);
+        }
+        if (retry >= impl.opts.retry.max_retries || !should_retry(r.ec, should_retry_header)) {
+            co_return r.ec;
+        }
+        std::uniform_real_distribution<double> jitter(0.0, 1.0);
+        const auto wait =
+            server_wait ? *server_wait : computed_backoff(impl.opts.retry, retry, jitter(impl.rng));
+        if (steady::now() + wait >= deadline)
+            co_return r.ec;
+        diag.attempts().push_back({r.ec, meta.status, std::string(diag.message()), wait});
+        if (diag.on_retry)
+            diag.on_retry(diag.attempts().back(), meta);
+        impl.counters.retries.fetch_add(1, std::memory_order_relaxed);
+        asio::steady_timer timer(impl.strand, wait);
+        auto [ec] = co_await timer.async_wait(tuple_awaitable);
+        if (ec == asio::error::operation_aborted ||
+            is_cancelled(co_await asio::this_coro::cancellation_state)) {
+            diag.assign({}, "the operation was cancelled");
+            co_return asio::error::operation_aborted;
+        }
+        meta = response_metadata{.attempts = meta.attempts};
+        result = Result{};
+    }
 }
 
 template <class Request>
@@ -324,53 +385,9 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Requ
         if ((out.ec = prepare(*impl, req, wire, diag)))
             co_return out;
 
-        const auto deadline = steady::now() + opts.timeout.total;
-        auto& meta = diag.response();
-        for (std::size_t retry = 0;; ++retry) {
-            auto r = co_await attempt(*impl, wire, deadline);
-            ++meta.attempts;
-            if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-                out.ec = asio::error::operation_aborted;
-                diag.assign({}, "the operation was cancelled");
-                co_return out;
-            }
-            std::string_view should_retry_header;
-            std::optional<std::chrono::milliseconds> server_wait;
-            if (r.ec) {
-                redact(r.message, opts.api_key);
-                diag.assign({}, r.message);
-            } else {
-                record_metadata(r.response, meta);
-                if (!(out.ec = interpret(*impl, r, out.response, diag)))
-                    co_return out;
-                r.ec = out.ec;
-                should_retry_header = r.response["x-should-retry"];
-                server_wait = server_retry_after(
-                    r.response["retry-after-ms"], r.response["retry-after"],
-                    std::chrono::system_clock::now(), opts.retry.max_retry_after);
-            }
-            out.ec = r.ec;
-            if (retry >= opts.retry.max_retries || !should_retry(r.ec, should_retry_header)) {
-                co_return out;
-            }
-            std::uniform_real_distribution<double> jitter(0.0, 1.0);
-            const auto wait =
-                server_wait ? *server_wait : computed_backoff(opts.retry, retry, jitter(impl->rng));
-            if (steady::now() + wait >= deadline)
-                co_return out;
-            diag.attempts().push_back({r.ec, meta.status, std::string(diag.message()), wait});
-            impl->counters.retries.fetch_add(1, std::memory_order_relaxed);
-            asio::steady_timer timer(impl->strand, wait);
-            auto [ec] = co_await timer.async_wait(tuple_awaitable);
-            if (ec == asio::error::operation_aborted ||
-                is_cancelled(co_await asio::this_coro::cancellation_state)) {
-                out.ec = ec;
-                diag.assign({}, "the operation was cancelled");
-                co_return out;
-            }
-            meta = response_metadata{.attempts = meta.attempts};
-            out.response = {};
-        }
+        out.ec = co_await retry_loop(*impl, impl->url.o, wire, diag, out.value,
+                                     [](client_impl& i, exchange_result& r, ImagesResponse& resp,
+                                        diagnostics& d) { return interpret(i, r, resp, d); });
     } catch (const boost::system::system_error& e) {
         out.ec = e.code();
         diag.assign({}, e.what());
@@ -383,8 +400,9 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Requ
 
 // Delivers co_spawn's result to the user's handler, on the handler's own
 // executor, with the handler's cancellation slot wired to the coroutine.
+template <class Handler, class Result>
 struct op_completion {
-    images_handler handler;
+    Handler handler;
     asio::any_completion_executor executor;
 
     using executor_type = asio::any_completion_executor;
@@ -395,10 +413,10 @@ struct op_completion {
         return handler.get_cancellation_slot();
     }
 
-    void operator()(std::exception_ptr e, op_result r) {
+    void operator()(std::exception_ptr e, Result r) {
         if (e && !r.ec)
             r.ec = make_error_code(boost::system::errc::io_error);
-        std::move(handler)(r.ec, std::move(r.response));
+        std::move(handler)(r.ec, std::move(r.value));
     }
 };
 
@@ -407,7 +425,61 @@ void spawn(const std::shared_ptr<client_impl>& impl, Request req, diagnostics* d
            images_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
     asio::co_spawn(impl->strand, run_operation<Request>(impl, std::move(req), diag),
-                   op_completion{std::move(handler), std::move(ex)});
+                   op_completion<images_handler, op_result>{std::move(handler), std::move(ex)});
+}
+
+// GET of an image URL. The API key goes only to the base URL's own origin.
+asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl, std::string url,
+                                              diagnostics* user_diag) {
+    download_result out;
+    diagnostics local_diag;
+    diagnostics& diag = user_diag ? *user_diag : local_diag;
+    diag.clear();
+    try {
+        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+        co_await asio::this_coro::throw_if_cancelled(false);
+        auto r = boost::urls::parse_absolute_uri(url);
+        origin o;
+        const std::string scheme = r ? std::string(r->scheme()) : std::string();
+        if (!r || (scheme != "https" && scheme != "http") || r->encoded_host().empty()) {
+            diag.assign("url", "url: '" + excerpt(url, 200) + "' is not an http(s) URL");
+            out.ec = client_errc::invalid_url;
+            co_return out;
+        }
+        o.tls = scheme == "https";
+        o.host = std::string(r->encoded_host_address());
+        if (o.host.size() > 2 && o.host.front() == '[')
+            o.host = o.host.substr(1, o.host.size() - 2);
+        o.port = r->has_port() ? std::string(r->port()) : (o.tls ? "443" : "80");
+        json_request m;
+        m.method(http::verb::get);
+        std::string target(r->encoded_resource());
+        m.target(target.empty() ? "/" : target);
+        m.version(11);
+        m.set(http::field::host, std::string(r->encoded_host_and_port()));
+        m.set(http::field::user_agent, std::string("openai-images-cpp/") + version_string);
+        m.set(http::field::accept, "*/*");
+        if (o == impl->url.o && !impl->opts.api_key.empty())
+            m.set(http::field::authorization, "Bearer " + impl->opts.api_key);
+        any_request wire = std::move(m);
+        out.ec = co_await retry_loop(
+            *impl, o, wire, diag, out.value,
+            [](client_impl& i, exchange_result& ex, std::string& body, diagnostics& d) {
+                const unsigned status = ex.response.result_int();
+                if (status >= 200 && status < 300) {
+                    body = std::move(ex.response.body());
+                    return error_code{};
+                }
+                return api_failure(i, ex, d);
+            });
+    } catch (const boost::system::system_error& e) {
+        out.ec = e.code();
+        diag.assign({}, e.what());
+    } catch (const std::exception& e) {
+        out.ec = make_error_code(boost::system::errc::io_error);
+        diag.assign({}, e.what());
+    }
+    co_return out;
 }
 
 template <class Request>
@@ -484,6 +556,14 @@ void client::start(const std::shared_ptr<detail::client_impl>& impl, CreateImage
 void client::start(const std::shared_ptr<detail::client_impl>& impl,
                    CreateImageVariationRequest req, diagnostics* diag, images_handler handler) {
     detail::spawn(impl, std::move(req), diag, std::move(handler));
+}
+
+void client::start_download(const std::shared_ptr<detail::client_impl>& impl, std::string url,
+                            diagnostics* diag, download_handler handler) {
+    auto ex = asio::get_associated_executor(handler, impl->executor);
+    asio::co_spawn(impl->strand, detail::run_download(impl, std::move(url), diag),
+                   detail::op_completion<download_handler, detail::download_result>{
+                       std::move(handler), std::move(ex)});
 }
 
 asio::awaitable<ImagesResponse> client::create_image(CreateImageRequest req) {

@@ -84,6 +84,10 @@ class client_category_impl final : public boost::system::error_category {
                 return "connection closed before the whole response";
             case client_errc::streaming_not_supported:
                 return "streaming responses are not supported yet";
+            case client_errc::file_write_failed:
+                return "cannot write file";
+            case client_errc::invalid_url:
+                return "invalid URL";
         }
         return "unknown openai.images.client error";
     }

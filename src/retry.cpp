@@ -75,6 +75,53 @@ std::optional<std::chrono::milliseconds> server_retry_after(
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*ms)));
 }
 
+std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view text) {
+    text = trim(text);
+    if (text.empty())
+        return std::nullopt;
+    double total_ms = 0;
+    while (!text.empty()) {
+        std::size_t i = 0;
+        while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.'))
+            ++i;
+        if (i == 0)
+            return std::nullopt;
+        double v = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + i, v);
+        if (ec != std::errc() || p != text.data() + i)
+            return std::nullopt;
+        text.remove_prefix(i);
+        double unit_ms = 0;
+        if (text.starts_with("ms")) {
+            unit_ms = 1;
+            text.remove_prefix(2);
+        } else if (text.starts_with("us")) {
+            unit_ms = 1e-3;
+            text.remove_prefix(2);
+        } else if (text.starts_with("ns")) {
+            unit_ms = 1e-6;
+            text.remove_prefix(2);
+        } else if (text.starts_with("h")) {
+            unit_ms = 3'600'000;
+            text.remove_prefix(1);
+        } else if (text.starts_with("m")) {
+            unit_ms = 60'000;
+            text.remove_prefix(1);
+        } else if (text.starts_with("s")) {
+            unit_ms = 1'000;
+            text.remove_prefix(1);
+        } else {
+            return std::nullopt;
+        }
+        total_ms += v * unit_ms;
+    }
+    if (!std::isfinite(total_ms) || total_ms > 1e12)
+        return std::nullopt;
+    if (const double whole = std::round(total_ms); std::abs(total_ms - whole) < 1e-3)
+        total_ms = whole;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(total_ms)));
+}
+
 std::chrono::milliseconds computed_backoff(const retry_policy& policy, std::size_t retry_index,
                                            double random01) noexcept {
     const double base = static_cast<double>(policy.initial_backoff.count()) *

@@ -175,10 +175,11 @@ asio::awaitable<after> respond(Stream& stream, connection& c, detail::http_reque
     detail::http_response res = detail::answer(st, req, rec, !replaced);
     if (replaced)
         res = detail::fault_response(f);
-    for (const auto& [name, value] : f.headers)
-        res.set(name, value);
     detail::add_common_headers(
         st, res, std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - received));
+    // Scripted headers win over the common ones (x-ratelimit-*, for one).
+    for (const auto& [name, value] : f.headers)
+        res.set(name, value);
     ++c.served;
     const bool limit =
         st.opts.close_after_requests != 0 && c.served >= st.opts.close_after_requests;

@@ -149,6 +149,25 @@ BOOST_AUTO_TEST_CASE(retry_after_over_the_cap_is_ignored_at_the_cap_accepted) {
 
 // computed_backoff -----------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(ratelimit_reset_durations) {
+    auto d = [](std::string_view text) -> std::int64_t {
+        const auto r = detail::parse_reset_duration(text);
+        return r ? r->count() : -1;
+    };
+    BOOST_TEST(d("1s") == 1'000);
+    BOOST_TEST(d("6m0s") == 360'000);
+    BOOST_TEST(d("20ms") == 20);
+    BOOST_TEST(d("1h2m3.5s") == 3'723'500);
+    BOOST_TEST(d("0.5s") == 500);
+    BOOST_TEST(d("1500us") == 2);
+    BOOST_TEST(d("17ns") == 0);  // under a microsecond: noise
+    BOOST_TEST(d("2000us") == 2);
+    BOOST_TEST(d(" 2s ") == 2'000);
+    BOOST_TEST(d("0s") == 0);
+    for (std::string_view bad : {"", "s", "1", "1x", "1s2", "-1s", "ms", "1..2s", "1e400s"})
+        BOOST_TEST(d(bad) == -1, bad);
+}
+
 BOOST_AUTO_TEST_CASE(computed_backoff_doubles_up_to_the_max) {
     BOOST_TEST(backoff(0, 0.0) == 500);
     BOOST_TEST(backoff(1, 0.0) == 1'000);
@@ -483,7 +502,7 @@ BOOST_AUTO_TEST_CASE(error_categories_have_names_and_messages) {
     BOOST_TEST(oi::api_category().message(0).starts_with("unknown"));
     BOOST_TEST(oi::api_category().message(13).starts_with("unknown"));
 
-    const int last_client = static_cast<int>(oi::client_errc::streaming_not_supported);
+    const int last_client = static_cast<int>(oi::client_errc::invalid_url);
     for (int v = 1; v <= last_client; ++v) {
         const auto m = oi::client_category().message(v);
         BOOST_TEST(!m.empty(), v);

@@ -123,13 +123,43 @@ class client {
             initiate<CreateImageVariationRequest>{impl_}, token, std::move(req), nullptr);
     }
 
+    /// GET `url` (an image URL of a response; any http(s) origin, each with its
+    /// own connections in the pool) with the same timeouts, retries and
+    /// cancellation as the operations. The API key is sent only to the
+    /// base_url's own origin. Completion signature void(error_code, std::string)
+    /// with the body's bytes.
+    template <class CompletionToken>
+    auto async_download(std::string url, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, download_signature>(
+            initiate_download{impl_}, token, std::move(url), &diag);
+    }
+    template <class CompletionToken>
+    auto async_download(std::string url, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, download_signature>(
+            initiate_download{impl_}, token, std::move(url), nullptr);
+    }
+
     /// Coroutine forms: throw api_error (a system_error carrying the HTTP
     /// status, the API's error type, code, param and message, and the request id).
     boost::asio::awaitable<ImagesResponse> create_image(CreateImageRequest req);
     boost::asio::awaitable<ImagesResponse> create_image_edit(CreateImageEditRequest req);
     boost::asio::awaitable<ImagesResponse> create_image_variation(CreateImageVariationRequest req);
 
+    using download_signature = void(error_code, std::string);
+    using download_handler = boost::asio::any_completion_handler<download_signature>;
+
   private:
+    struct initiate_download {
+        std::shared_ptr<detail::client_impl> impl;
+        template <class Handler>
+        void operator()(Handler&& handler, std::string url, diagnostics* diag) const {
+            start_download(impl, std::move(url), diag,
+                           download_handler(std::forward<Handler>(handler)));
+        }
+    };
+    static void start_download(const std::shared_ptr<detail::client_impl>& impl, std::string url,
+                               diagnostics* diag, download_handler handler);
+
     template <class Request>
     struct initiate {
         std::shared_ptr<detail::client_impl> impl;

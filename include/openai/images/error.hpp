@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,10 @@ enum class client_errc {
     response_too_large,       ///< a response body over limits.max_response_body
     truncated_response,       ///< the server closed the connection before the whole body
     streaming_not_supported,  ///< stream=true: this client does not read server-sent events yet
+
+    // Saving and downloading images.
+    file_write_failed,  ///< an image file cannot be written
+    invalid_url,        ///< a download URL that is not http(s)://host/...
 };
 
 /// Errors the API answered with (HTTP status >= 400), one per kind of
@@ -152,6 +157,11 @@ class diagnostics {
     /// Status, request id, rate limits and attempts of the last response.
     const response_metadata& response() const noexcept { return response_; }
     response_metadata& response() noexcept { return response_; }
+
+    /// Called on the client's strand before the wait of each retry, with the
+    /// attempt that failed and the metadata of its response (status 0 when
+    /// none came). Not cleared by clear(). Must not block.
+    std::function<void(const attempt_record&, const response_metadata&)> on_retry{};
 
     /// The attempts that failed and were retried, oldest first.
     const std::vector<attempt_record>& attempts() const noexcept { return attempts_; }

@@ -19,6 +19,11 @@ std::optional<std::chrono::milliseconds> server_retry_after(
     std::string_view retry_after_ms, std::string_view retry_after,
     std::chrono::system_clock::time_point now, std::chrono::milliseconds cap);
 
+/// An x-ratelimit-reset-requests / -tokens value: a Go-style duration such
+/// as "1s", "6m0s", "20ms", "1h2m3.5s" (units h, m, s, ms, us, ns). nullopt
+/// when malformed or empty. Rounded up to whole milliseconds.
+std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view text);
+
 /// min(initial * 2^retry_index, max), reduced by up to 25 % jitter;
 /// `random01` in [0, 1) picks the jitter.
 std::chrono::milliseconds computed_backoff(const retry_policy& policy, std::size_t retry_index,

@@ -1,0 +1,186 @@
+#include <openai/images/base64.hpp>
+#include <openai/images/save.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace openai::images {
+namespace asio = boost::asio;
+
+namespace {
+
+error_code write_failed(diagnostics& diag, const std::filesystem::path& path, std::string_view what,
+                        int err) {
+    diag.assign("path", path.string() + ": " + std::string(what) + ": " + std::strerror(err));
+    return client_errc::file_write_failed;
+}
+
+// Writes all of `bytes` to a new temporary file next to `target`, flushes it
+// to disk and renames it over `target`: readers see the old file or the whole
+// new one, never a part.
+error_code write_atomically(const std::filesystem::path& target,
+                            std::span<const unsigned char> bytes, diagnostics& diag) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    const auto tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" +
+                                             std::to_string(rng() % 1000000007));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return write_failed(diag, tmp, "cannot create", errno);
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const int err = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return write_failed(diag, tmp, "cannot write", err);
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return write_failed(diag, tmp, "cannot flush", err);
+    }
+    if (::rename(tmp.c_str(), target.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return write_failed(diag, target, "cannot rename the temporary file to it", err);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string image_extension(std::span<const unsigned char> bytes, std::string_view output_format) {
+    const auto format = detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 16)));
+    if (format != image_format::unknown)
+        return std::string(file_extension(format));
+    if (output_format == "png" || output_format == "webp")
+        return std::string(output_format);
+    if (output_format == "jpeg" || output_format == "jpg")
+        return "jpg";
+    return "bin";
+}
+
+error_code save_image_bytes(std::span<const unsigned char> bytes, const std::filesystem::path& dir,
+                            std::string_view stem, saved_image& out, diagnostics& diag,
+                            std::string_view output_format) {
+    out = {};
+    if (stem.empty() || stem.find('/') != std::string_view::npos || stem == "." || stem == "..") {
+        diag.assign("stem",
+                    "stem: '" + std::string(stem) + "' must be a non-empty file name without '/'");
+        return client_errc::value_not_allowed;
+    }
+    std::error_code fec;
+    if (!dir.empty())
+        std::filesystem::create_directories(dir, fec);
+    if (fec) {
+        diag.assign("path", dir.string() + ": cannot create the directory: " + fec.message());
+        return client_errc::file_write_failed;
+    }
+    const auto path = (dir.empty() ? std::filesystem::path(".") : dir) /
+                      (std::string(stem) + "." + image_extension(bytes, output_format));
+    if (auto ec = write_atomically(path, bytes, diag))
+        return ec;
+    image_info info;
+    diagnostics probe;
+    if (!probe_image(file_source::from_memory(bytes), info, probe)) {
+        out.width = info.width;
+        out.height = info.height;
+    }
+    out.path = path;
+    out.format = detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 16)));
+    out.bytes = bytes.size();
+    return {};
+}
+
+error_code save_image(const Image& img, const std::filesystem::path& dir, std::string_view stem,
+                      saved_image& out, diagnostics& diag, std::string_view output_format) {
+    std::vector<unsigned char> bytes;
+    if (auto ec = decode_image(img, bytes, diag))
+        return ec;
+    return save_image_bytes(bytes, dir, stem, out, diag, output_format);
+}
+
+namespace detail {
+namespace {
+
+struct save_result {
+    error_code ec;
+    std::vector<saved_image> saved;
+};
+
+asio::awaitable<save_result> run_save(client& c, ImagesResponse response, std::filesystem::path dir,
+                                      std::string stem, diagnostics* diag) {
+    save_result out;
+    const std::string format = response.output_format ? response.output_format->value() : "";
+    const std::size_t n = response.data.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const Image& img = response.data[i];
+        const std::string name = n == 1 ? stem : stem + "-" + std::to_string(i + 1);
+        saved_image saved;
+        if (img.b64_json) {
+            out.ec = save_image(img, dir, name, saved, *diag, format);
+        } else if (img.url) {
+            auto [ec, body] =
+                co_await c.async_download(*img.url, *diag, asio::as_tuple(asio::use_awaitable));
+            out.ec =
+                ec ? ec
+                   : save_image_bytes(std::span(reinterpret_cast<const unsigned char*>(body.data()),
+                                                body.size()),
+                                      dir, name, saved, *diag, format);
+        } else {
+            diag->assign("data[" + std::to_string(i) + "]",
+                         "data[" + std::to_string(i) + "]: neither b64_json nor url");
+            out.ec = client_errc::unexpected_json;
+        }
+        if (out.ec)
+            co_return out;
+        out.saved.push_back(std::move(saved));
+    }
+    co_return out;
+}
+
+struct save_completion {
+    asio::any_completion_handler<save_signature> handler;
+    asio::any_completion_executor executor;
+
+    using executor_type = asio::any_completion_executor;
+    executor_type get_executor() const noexcept { return executor; }
+    using cancellation_slot_type = asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept {
+        return handler.get_cancellation_slot();
+    }
+
+    void operator()(std::exception_ptr e, save_result r) {
+        if (e && !r.ec)
+            r.ec = make_error_code(boost::system::errc::io_error);
+        std::move(handler)(r.ec, std::move(r.saved));
+    }
+};
+
+}  // namespace
+
+void start_save(client& c, ImagesResponse response, std::filesystem::path dir, std::string stem,
+                diagnostics* diag, asio::any_completion_handler<save_signature> handler) {
+    auto ex = asio::get_associated_executor(handler, c.get_executor());
+    asio::co_spawn(c.get_executor(),
+                   run_save(c, std::move(response), std::move(dir), std::move(stem), diag),
+                   save_completion{std::move(handler), std::move(ex)});
+}
+
+}  // namespace detail
+}  // namespace openai::images
