@@ -217,6 +217,8 @@ asio::awaitable<void> worker(std::shared_ptr<batch_state> st) {
             ++st->progress.succeeded;
             st->progress.images += out.response.data.size();
         }
+        if (st->opts.on_result)
+            st->opts.on_result(i, out);
         st->report();
     }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <openai/images/base64.hpp>
+#include <openai/images/batch.hpp>
 #include <openai/images/client.hpp>
 #include <openai/images/encode.hpp>
 #include <openai/images/error.hpp>
@@ -12,5 +13,6 @@
 #include <openai/images/models.hpp>
 #include <openai/images/multipart.hpp>
 #include <openai/images/options.hpp>
+#include <openai/images/save.hpp>
 #include <openai/images/validate.hpp>
 #include <openai/images/version.hpp>

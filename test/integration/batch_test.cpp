@@ -22,8 +22,8 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <ranges>
@@ -154,13 +154,25 @@ BOOST_AUTO_TEST_CASE(results_in_input_order_and_a_failure_does_not_stop_the_rest
                                               .size = oi::ImageSize::s512x512};
     std::size_t max_in_flight = 0, calls = 0;
     oi::batch_progress last;
+    std::vector<std::size_t> completed_indexes;
     auto r = run_batch_sync(ioc, c, reqs,
-                            {.concurrency = 3, .on_progress = [&](const oi::batch_progress& p) {
-                                 max_in_flight = std::max(max_in_flight, p.in_flight);
-                                 BOOST_TEST(p.done() >= last.done());
-                                 last = p;
-                                 ++calls;
-                             }});
+                            {.concurrency = 3,
+                             .on_progress =
+                                 [&](const oi::batch_progress& p) {
+                                     max_in_flight = std::max(max_in_flight, p.in_flight);
+                                     BOOST_TEST(p.done() >= last.done());
+                                     last = p;
+                                     ++calls;
+                                 },
+                             .on_result =
+                                 [&](std::size_t i, const oi::batch_result& res) {
+                                     completed_indexes.push_back(i);
+                                     BOOST_TEST((i == 3) == !!res.ec);
+                                 }});
+    std::sort(completed_indexes.begin(), completed_indexes.end());
+    BOOST_TEST(completed_indexes.size() == 12u);
+    for (std::size_t i = 0; i < completed_indexes.size(); ++i)
+        BOOST_TEST(completed_indexes[i] == i);
     BOOST_TEST(!r.ec);
     BOOST_REQUIRE_EQUAL(r.results.size(), 12u);
     for (std::size_t i = 0; i < 12; ++i) {

@@ -50,7 +50,8 @@ struct batch_progress {
 };
 
 struct batch_options {
-    /// Requests in flight at once (at least 1).
+    /// Requests in flight at once (at least 1). Beyond the client's
+    /// pool.max_connections, requests wait for a connection (pool.wait_timeout).
     std::size_t concurrency = 8;
     /// Client-side limits, token buckets refilled continuously; 0: no limit.
     /// A request takes one request token and `n` image tokens (1 when unset).
@@ -64,6 +65,10 @@ struct batch_options {
     /// Called on the batch's strand whenever a request starts, is retried or
     /// completes. Must not block.
     std::function<void(const batch_progress&)> on_progress{};
+    /// Called on the batch's strand as each request completes, with its index
+    /// in the input and its result (moved into the final vector afterwards),
+    /// e.g. to save images while the batch runs. Must not block for long.
+    std::function<void(std::size_t, const batch_result&)> on_result{};
 };
 
 /// The completion signature of a batch: `ec` is operation_aborted when the

@@ -1,0 +1,725 @@
+#include "args.hpp"
+
+#include <openai/images/validate.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace openai_images_cli {
+
+namespace json = boost::json;
+
+namespace {
+
+// Which subcommands take a flag.
+enum : unsigned {
+    gen = 1u << 0,
+    edt = 1u << 1,
+    var = 1u << 2,
+    bat = 1u << 3,
+    all_ops = gen | edt | var | bat,
+};
+
+enum class kind {
+    none,       ///< a switch
+    text,       ///< any string
+    model,      ///< any string; the known models are listed
+    choice,     ///< one of `choices` (any string with --no-validate)
+    size,       ///< auto or WIDTHxHEIGHT (any string with --no-validate)
+    integer,    ///< a signed 64-bit integer
+    count,      ///< an integer >= 1
+    unsigned_,  ///< an integer >= 0
+    seconds,    ///< a number > 0
+    path,       ///< a file or directory
+    paths,      ///< a file, repeatable
+};
+
+enum class section { request, batch, options };
+
+struct flag_spec {
+    std::string_view name;
+    std::string_view metavar;
+    std::string_view field;  ///< the JSON field of a request flag; empty for options
+    kind k;
+    unsigned commands;
+    section sec;
+    std::string_view help;
+    std::vector<std::string_view> choices{};
+    std::string_view values_note{};  ///< printed after the values
+};
+
+const std::vector<flag_spec>& flags() {
+    static const std::vector<flag_spec> table = {
+        // Request fields, in the order of CreateImageRequest.
+        {"--prompt", "TEXT", "prompt", kind::text, gen | edt | bat, section::request,
+         "what to draw (required for generate and edit); at most 1000 characters for "
+         "dall-e-2, 4000 for dall-e-3, 32000 for GPT image models"},
+        {"--image", "FILE", "image", kind::paths, edt | var | bat, section::request,
+         "an input image: edit takes 1 to 16 (repeat the flag; PNG, JPEG or WEBP, dall-e-2: "
+         "one square PNG), variation exactly one square PNG; batch: the images of every "
+         "edit line that has none (with a text prompts file, every line becomes an edit)"},
+        {"--mask", "FILE", "mask", kind::path, edt | bat, section::request,
+         "a PNG whose transparent pixels mark where to edit; same size as the first image"},
+        {"--model",
+         "MODEL",
+         "model",
+         kind::model,
+         all_ops,
+         section::request,
+         "the model; another name is sent as given (only model-independent checks apply)",
+         {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2",
+          "chatgpt-image-latest"},
+         "default: the API's (dall-e-2 for generate and variation, gpt-image-1.5 for edit)"},
+        {"--n", "N", "n", kind::integer, all_ops, section::request,
+         "how many images per request: 1 to 10 (dall-e-3: 1)"},
+        {"--size",
+         "SIZE",
+         "size",
+         kind::size,
+         all_ops,
+         section::request,
+         "the image size",
+         {"auto", "256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "1792x1024",
+          "1024x1792"},
+         "dall-e-2: 256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, 1024x1792; "
+         "GPT image models: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 also any "
+         "WIDTHxHEIGHT in multiples of 16, ratio 1:3 to 3:1, at most 3840x2160"},
+        {"--quality",
+         "QUALITY",
+         "quality",
+         kind::choice,
+         gen | edt | bat,
+         section::request,
+         "the image quality",
+         {"standard", "hd", "low", "medium", "high", "auto"},
+         "standard, hd: dall-e-3 (standard also dall-e-2); low, medium, high, auto: GPT image "
+         "models"},
+        {"--response-format",
+         "FORMAT",
+         "response_format",
+         kind::choice,
+         all_ops,
+         section::request,
+         "how images come back (dall-e models; GPT image models always send b64_json)",
+         {"url", "b64_json"},
+         "url images are downloaded"},
+        {"--output-format",
+         "FORMAT",
+         "output_format",
+         kind::choice,
+         gen | edt | bat,
+         section::request,
+         "the file format of the images (GPT image models)",
+         {"png", "jpeg", "webp"}},
+        {"--output-compression", "0-100", "output_compression", kind::integer, gen | edt | bat,
+         section::request, "compression level in percent (GPT image models, jpeg or webp)"},
+        {"--background",
+         "BACKGROUND",
+         "background",
+         kind::choice,
+         gen | edt | bat,
+         section::request,
+         "the background (GPT image models; transparent needs png or webp)",
+         {"transparent", "opaque", "auto"}},
+        {"--moderation",
+         "LEVEL",
+         "moderation",
+         kind::choice,
+         gen | bat,
+         section::request,
+         "content moderation level (GPT image models)",
+         {"low", "auto"}},
+        {"--style",
+         "STYLE",
+         "style",
+         kind::choice,
+         gen | bat,
+         section::request,
+         "the style (dall-e-3)",
+         {"vivid", "natural"}},
+        {"--input-fidelity",
+         "FIDELITY",
+         "input_fidelity",
+         kind::choice,
+         edt | bat,
+         section::request,
+         "how closely to match the input images' features (GPT image models)",
+         {"high", "low"}},
+        {"--partial-images", "0-3", "partial_images", kind::integer, gen | edt | bat,
+         section::request,
+         "partial images to stream (only with streaming, which this tool does not do yet)"},
+        {"--user", "ID", "user", kind::text, all_ops, section::request,
+         "an identifier of your end user, for the API's abuse monitoring"},
+
+        // Batch.
+        {"--prompts", "FILE", "", kind::path, bat, section::batch,
+         "the prompts: a text file, one prompt per line (blank lines and lines starting with "
+         "# skipped), or JSON Lines (the file ends in .jsonl, or --jsonl)"},
+        {"--jsonl", "", "", kind::none, bat, section::batch,
+         "read --prompts as JSON Lines whatever its name"},
+
+        // Options.
+        {"--out", "DIR", "", kind::path, all_ops, section::options,
+         "where images are written (created when missing; default ./out); batch files are "
+         "named by line number (0001.png), others image.png; n > 1 adds -1, -2..."},
+        {"--concurrency", "N", "", kind::count, all_ops, section::options,
+         "requests in flight at once (default 8)"},
+        {"--base-url", "URL", "", kind::text, all_ops, section::options,
+         "the API's base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)"},
+        {"--ca-file", "PEM", "", kind::path, all_ops, section::options,
+         "trust the CAs of this PEM file instead of the system's"},
+        {"--api-key", "KEY", "", kind::text, all_ops, section::options,
+         "the API key (default $OPENAI_API_KEY; prefer the variable: a flag shows in ps)"},
+        {"--retries", "N", "", kind::unsigned_, all_ops, section::options,
+         "retries of a failed request after the first attempt (default 2)"},
+        {"--timeout", "SECONDS", "", kind::seconds, all_ops, section::options,
+         "the longest a request may take, retries included (default 900)"},
+        {"--no-validate", "", "", kind::none, all_ops, section::options,
+         "send requests without checking them against the model's rules, and accept any "
+         "value for the flags above"},
+        {"--quiet", "", "", kind::none, all_ops, section::options,
+         "no progress and no list of saved files; errors and the summary still print"},
+        {"--help", "", "", kind::none, all_ops, section::options, "this text"},
+    };
+    return table;
+}
+
+const flag_spec* find_flag(std::string_view name) {
+    for (const auto& f : flags()) {
+        if (f.name == name)
+            return &f;
+    }
+    return nullptr;
+}
+
+unsigned command_bit(command c) {
+    switch (c) {
+        case command::generate:
+            return gen;
+        case command::edit:
+            return edt;
+        case command::variation:
+            return var;
+        case command::batch:
+            return bat;
+        case command::none:
+            break;
+    }
+    return all_ops;
+}
+
+std::string commands_of(unsigned bits) {
+    std::string out;
+    for (command c : {command::generate, command::edit, command::variation, command::batch}) {
+        if (bits & command_bit(c)) {
+            if (!out.empty())
+                out += ", ";
+            out += command_name(c);
+        }
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string_view>& v) {
+    std::string out;
+    for (auto s : v) {
+        if (!out.empty())
+            out += ", ";
+        out += s;
+    }
+    return out;
+}
+
+// A value for a message; what looks like an API key is never shown.
+std::string quoted(std::string_view s) {
+    if (s.starts_with("sk-"))
+        return "'sk-[redacted]'";
+    return "'" + std::string(s) + "'";
+}
+
+std::string help_hint(command c) {
+    if (c == command::none)
+        return "run 'openai-images --help' for the subcommands and their flags";
+    return "run 'openai-images " + std::string(command_name(c)) +
+           " --help' for every flag and its values";
+}
+
+[[noreturn]] void fail(command c, const std::string& message) {
+    throw usage_error(c, message + "\n" + help_hint(c));
+}
+
+// What a flag's value must be, for messages.
+std::string expected_value(const flag_spec& f) {
+    switch (f.k) {
+        case kind::integer:
+            return "an integer";
+        case kind::count:
+            return "an integer of at least 1";
+        case kind::unsigned_:
+            return "an integer of at least 0";
+        case kind::seconds:
+            return "a number of seconds greater than 0";
+        case kind::choice:
+            return "one of " + join(f.choices);
+        case kind::size:
+            return "auto or WIDTHxHEIGHT (" + join(f.choices) + "...)";
+        case kind::model:
+            return "a model name (" + join(f.choices) + ")";
+        case kind::path:
+        case kind::paths:
+            return "a path";
+        case kind::text:
+        case kind::none:
+            break;
+    }
+    return "a value";
+}
+
+template <class T>
+bool parse_integer(std::string_view s, T& out) {
+    if (s.empty())
+        return false;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size();
+}
+
+bool parse_seconds(std::string_view s, double& out) {
+    if (s.empty())
+        return false;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size() && std::isfinite(out) && out > 0;
+}
+
+void store(cli_args& a, const flag_spec& f, std::string_view value) {
+    const auto bad = [&] {
+        fail(a.cmd, std::string(f.name) + ": " + quoted(value) + " is not " + expected_value(f));
+    };
+    if (!f.field.empty()) {
+        const json::string_view key(f.field.data(), f.field.size());
+        const json::string_view v(value.data(), value.size());
+        switch (f.k) {
+            case kind::integer: {
+                std::int64_t i = 0;
+                if (!parse_integer(value, i))
+                    bad();
+                a.fields[key] = i;
+                return;
+            }
+            case kind::paths: {
+                json::value& slot = a.fields[key];
+                if (!slot.is_array())
+                    slot = json::array();
+                slot.as_array().emplace_back(v);
+                return;
+            }
+            default:
+                a.fields[key] = v;
+                return;
+        }
+    }
+    if (f.name == "--out") {
+        if (value.empty())
+            bad();
+        a.out_dir = std::filesystem::path(value);
+    } else if (f.name == "--concurrency") {
+        std::size_t n = 0;
+        if (!parse_integer(value, n) || n < 1)
+            bad();
+        a.concurrency = n;
+    } else if (f.name == "--base-url") {
+        a.base_url = std::string(value);
+    } else if (f.name == "--ca-file") {
+        a.ca_file = std::string(value);
+    } else if (f.name == "--api-key") {
+        a.api_key = std::string(value);
+    } else if (f.name == "--retries") {
+        std::size_t n = 0;
+        if (!parse_integer(value, n))
+            bad();
+        a.retries = n;
+    } else if (f.name == "--timeout") {
+        double s = 0;
+        if (!parse_seconds(value, s) || s > 1e9)
+            bad();
+        a.timeout_seconds = s;
+    } else if (f.name == "--prompts") {
+        if (value.empty())
+            bad();
+        a.prompts = std::filesystem::path(value);
+    }
+}
+
+void set_switch(cli_args& a, const flag_spec& f) {
+    if (f.name == "--no-validate")
+        a.no_validate = true;
+    else if (f.name == "--quiet")
+        a.quiet = true;
+    else if (f.name == "--jsonl")
+        a.jsonl = true;
+    else if (f.name == "--help")
+        a.help = true;
+}
+
+// The values of choice and size flags, unless --no-validate.
+void check_values(const cli_args& a) {
+    if (a.no_validate)
+        return;
+    for (const auto& f : flags()) {
+        if (f.field.empty())
+            continue;
+        const json::value* v =
+            a.fields.if_contains(json::string_view(f.field.data(), f.field.size()));
+        if (!v || !v->is_string())
+            continue;
+        const std::string_view s(v->as_string().data(), v->as_string().size());
+        if (f.k == kind::choice &&
+            std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end()) {
+            fail(a.cmd, std::string(f.name) + ": " + quoted(s) + " is not one of " +
+                            join(f.choices) + " (--no-validate sends any value)");
+        }
+        if (f.k == kind::size && s != "auto" && !openai::images::parse_size(s)) {
+            fail(a.cmd, std::string(f.name) + ": " + quoted(s) + " is not auto or WIDTHxHEIGHT (" +
+                            join(f.choices) + "...; --no-validate sends any value)");
+        }
+        if ((f.k == kind::text || f.k == kind::path) && s.empty() && f.field != "user")
+            fail(a.cmd, std::string(f.name) + ": the value is empty");
+    }
+}
+
+void check_required(cli_args& a) {
+    const auto has = [&](std::string_view field) {
+        return a.fields.contains(json::string_view(field.data(), field.size()));
+    };
+    switch (a.cmd) {
+        case command::generate:
+            if (!has("prompt"))
+                fail(a.cmd, "generate needs --prompt TEXT");
+            break;
+        case command::edit:
+            if (!has("image"))
+                fail(a.cmd, "edit needs at least one --image FILE");
+            if (!has("prompt"))
+                fail(a.cmd, "edit needs --prompt TEXT");
+            break;
+        case command::variation:
+            if (!has("image"))
+                fail(a.cmd, "variation needs --image FILE");
+            if (a.fields.at("image").as_array().size() != 1)
+                fail(a.cmd, "--image: variation takes exactly one image");
+            break;
+        case command::batch: {
+            if (a.prompts.empty())
+                fail(a.cmd, "batch needs --prompts FILE");
+            if (a.prompts.extension() == ".jsonl")
+                a.jsonl = true;
+            break;
+        }
+        case command::none:
+            break;
+    }
+}
+
+std::optional<command> command_from(std::string_view s) {
+    if (s == "generate")
+        return command::generate;
+    if (s == "edit")
+        return command::edit;
+    if (s == "variation")
+        return command::variation;
+    if (s == "batch")
+        return command::batch;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view command_name(command c) noexcept {
+    switch (c) {
+        case command::generate:
+            return "generate";
+        case command::edit:
+            return "edit";
+        case command::variation:
+            return "variation";
+        case command::batch:
+            return "batch";
+        case command::none:
+            break;
+    }
+    return "";
+}
+
+std::span<const std::string_view> operation_fields(std::string_view operation) noexcept {
+    static constexpr std::string_view generate_fields[] = {"prompt",
+                                                           "model",
+                                                           "n",
+                                                           "quality",
+                                                           "response_format",
+                                                           "output_format",
+                                                           "output_compression",
+                                                           "stream",
+                                                           "partial_images",
+                                                           "size",
+                                                           "moderation",
+                                                           "background",
+                                                           "style",
+                                                           "user"};
+    static constexpr std::string_view edit_fields[] = {"image",         "prompt",
+                                                       "mask",          "background",
+                                                       "model",         "n",
+                                                       "size",          "response_format",
+                                                       "output_format", "output_compression",
+                                                       "user",          "input_fidelity",
+                                                       "stream",        "partial_images",
+                                                       "quality"};
+    static constexpr std::string_view variation_fields[] = {"image",           "model", "n",
+                                                            "response_format", "size",  "user"};
+    if (operation == "generate")
+        return generate_fields;
+    if (operation == "edit")
+        return edit_fields;
+    if (operation == "variation")
+        return variation_fields;
+    return {};
+}
+
+cli_args parse_args(std::span<const std::string_view> args) {
+    cli_args a;
+    if (args.empty())
+        fail(command::none, "missing subcommand: expected generate, edit, variation or batch");
+
+    std::size_t i = 0;
+    const std::string_view first = args[0];
+    if (first == "--help" || first == "-h" || first == "help") {
+        a.help = true;
+        if (first == "help" && args.size() > 1) {
+            const auto c = command_from(args[1]);
+            if (!c)
+                fail(command::none, "unknown subcommand " + quoted(args[1]) +
+                                        ": expected generate, edit, variation or batch");
+            a.cmd = *c;
+        }
+        return a;
+    }
+    if (const auto c = command_from(first)) {
+        a.cmd = *c;
+    } else if (first.starts_with("-")) {
+        fail(command::none,
+             "expected a subcommand (generate, edit, variation or batch) before " + quoted(first));
+    } else {
+        fail(command::none, "unknown subcommand " + quoted(first) +
+                                ": expected generate, edit, variation or batch");
+    }
+
+    for (i = 1; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        if (arg == "-h")
+            arg = "--help";
+        if (!arg.starts_with("--")) {
+            fail(a.cmd, "unexpected argument " + quoted(arg) +
+                            (arg.starts_with("-") ? std::string(" (flags start with --)")
+                                                  : std::string(" (values follow their flag, "
+                                                                "as in --prompt \"...\")")));
+        }
+        std::optional<std::string_view> inline_value;
+        std::string_view name = arg;
+        if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            inline_value = arg.substr(eq + 1);
+        }
+        const flag_spec* f = find_flag(name);
+        if (!f)
+            fail(a.cmd,
+                 "unknown flag " + quoted(name) + " for " + std::string(command_name(a.cmd)));
+        if (!(f->commands & command_bit(a.cmd))) {
+            fail(a.cmd, std::string(f->name) + " is not a flag of " +
+                            std::string(command_name(a.cmd)) + " (it is a flag of " +
+                            commands_of(f->commands) + ")");
+        }
+        if (f->k == kind::none) {
+            if (inline_value)
+                fail(a.cmd, std::string(f->name) + " takes no value");
+            set_switch(a, *f);
+            if (a.help)
+                return a;
+            continue;
+        }
+        std::string_view value;
+        if (inline_value) {
+            value = *inline_value;
+        } else if (i + 1 < args.size() && !args[i + 1].starts_with("--")) {
+            value = args[++i];
+        } else {
+            std::string message =
+                std::string(f->name) + " needs a value: " + std::string(f->metavar);
+            if (f->k != kind::text)
+                message += " (" + expected_value(*f) + ")";
+            fail(a.cmd, message);
+        }
+        store(a, *f, value);
+    }
+    check_required(a);
+    check_values(a);
+    return a;
+}
+
+namespace {
+
+// Appends `text` word-wrapped to 100 columns, every line indented by `indent`
+// except the first, which continues the current line.
+void append_wrapped(std::string& out, std::string_view text, std::size_t indent,
+                    std::size_t column) {
+    constexpr std::size_t width = 100;
+    while (!text.empty()) {
+        const std::size_t room = width > column ? width - column : 1;
+        std::size_t take = text.size();
+        if (take > room) {
+            const auto space = text.rfind(' ', room);
+            take = space == std::string_view::npos || space == 0 ? text.find(' ') : space;
+            if (take == std::string_view::npos)
+                take = text.size();
+        }
+        out += text.substr(0, take);
+        out += '\n';
+        text.remove_prefix(take);
+        while (text.starts_with(' '))
+            text.remove_prefix(1);
+        if (!text.empty()) {
+            out.append(indent, ' ');
+            column = indent;
+        }
+    }
+}
+
+void append_flag(std::string& out, const flag_spec& f, bool show_commands) {
+    constexpr std::size_t help_column = 28;
+    constexpr std::size_t detail_column = 30;
+    std::string head = "  " + std::string(f.name);
+    if (!f.metavar.empty())
+        head += " " + std::string(f.metavar);
+    if (head.size() < help_column)
+        head.resize(help_column, ' ');
+    else
+        head += "\n" + std::string(help_column, ' ');
+    out += head;
+    std::string help(f.help);
+    if (f.k == kind::paths)
+        help += " (repeatable)";
+    append_wrapped(out, help, help_column, help_column);
+    const std::string indent(detail_column, ' ');
+    if (!f.choices.empty()) {
+        out += indent;
+        append_wrapped(out, (f.k == kind::choice ? "values: " : "known: ") + join(f.choices),
+                       detail_column, detail_column);
+    }
+    if (!f.values_note.empty()) {
+        out += indent;
+        append_wrapped(out, f.values_note, detail_column, detail_column);
+    }
+    if (show_commands && f.sec != section::batch && (f.commands & all_ops) != all_ops) {
+        out += indent;
+        append_wrapped(out, "for: " + commands_of(f.commands), detail_column, detail_column);
+    }
+}
+
+void append_section(std::string& out, command c, section s, std::string_view title) {
+    std::string body;
+    for (const auto& f : flags()) {
+        if (f.sec == s && (f.commands & command_bit(c)))
+            append_flag(body, f, c == command::none);
+    }
+    if (body.empty())
+        return;
+    out += '\n';
+    out += title;
+    out += ":\n";
+    out += body;
+}
+
+constexpr std::string_view prompts_help =
+    "\nprompts files (batch --prompts FILE):\n"
+    "  text        one prompt per line; blank lines and lines starting with # are skipped;\n"
+    "              the request flags apply to every line (with --image, every line is an edit)\n"
+    "  JSON Lines  (FILE ends in .jsonl, or --jsonl) one JSON object per line with the API's\n"
+    "              field names, e.g.\n"
+    "                {\"prompt\": \"a red fox\", \"model\": \"dall-e-3\", \"size\": "
+    "\"1024x1792\"}\n"
+    "                {\"operation\": \"edit\", \"image\": [\"a.png\", \"b.png\"], \"mask\": "
+    "\"m.png\",\n"
+    "                 \"prompt\": \"a gift basket\", \"model\": \"gpt-image-1\"}\n"
+    "                {\"operation\": \"variation\", \"image\": \"otter.png\", \"n\": 2}\n"
+    "              \"operation\" is generate (default), edit or variation; image paths are\n"
+    "              relative to the current directory; the request flags are defaults for the\n"
+    "              fields a line leaves out (where the line's operation takes them)\n";
+
+constexpr std::string_view tail_help =
+    "\nprogress goes to stderr (a bar on a terminal, else one line per completed request),\n"
+    "the saved files and a summary (images, failures, seconds, images/s, retries) to stdout.\n"
+    "\nenvironment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID\n"
+    "exit status: 0 every request succeeded, 1 some failed, 2 bad usage (nothing sent)\n";
+
+}  // namespace
+
+std::string usage_text(command c) {
+    std::string out;
+    switch (c) {
+        case command::none:
+            out +=
+                "openai-images: create images with the OpenAI Images API\n"
+                "\nusage:\n"
+                "  openai-images generate  --prompt TEXT [flags]\n"
+                "  openai-images edit      --image FILE [--image FILE]... --prompt TEXT [--mask "
+                "FILE] [flags]\n"
+                "  openai-images variation --image FILE [flags]\n"
+                "  openai-images batch     --prompts FILE [--jsonl] [flags]\n"
+                "  openai-images <subcommand> --help\n"
+                "\nsubcommands:\n"
+                "  generate   create images from a prompt (POST /images/generations)\n"
+                "  edit       edit or extend images from a prompt (POST /images/edits)\n"
+                "  variation  variations of one image, dall-e-2 (POST /images/variations)\n"
+                "  batch      many requests from a prompts file, --concurrency at a time\n";
+            break;
+        case command::generate:
+            out +=
+                "usage: openai-images generate --prompt TEXT [flags]\n"
+                "\ncreates images from a prompt (POST /images/generations) and saves them to "
+                "--out.\n";
+            break;
+        case command::edit:
+            out +=
+                "usage: openai-images edit --image FILE [--image FILE]... --prompt TEXT "
+                "[--mask FILE] [flags]\n"
+                "\nedits or extends images from a prompt (POST /images/edits) and saves the "
+                "results\nto --out. Files are streamed from disk.\n";
+            break;
+        case command::variation:
+            out +=
+                "usage: openai-images variation --image FILE [flags]\n"
+                "\ncreates variations of one square PNG (POST /images/variations, dall-e-2) and "
+                "saves\nthem to --out.\n";
+            break;
+        case command::batch:
+            out +=
+                "usage: openai-images batch --prompts FILE [--jsonl] [flags]\n"
+                "\nruns every request of a prompts file, --concurrency at a time, with retries "
+                "and a\nback-off after 429s; a failed request never stops the others. Images go "
+                "to --out\nnamed by line number (0001.png).\n";
+            break;
+    }
+    append_section(out, c, section::request, "request flags (the API's fields)");
+    append_section(out, c, section::batch, "batch");
+    append_section(out, c, section::options, "options");
+    if (c == command::none || c == command::batch)
+        out += prompts_help;
+    out += tail_help;
+    return out;
+}
+
+}  // namespace openai_images_cli

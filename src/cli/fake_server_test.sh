@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The openai-images tool against fake-openai-server over TLS on 127.0.0.1:
+#   1. a text prompts file of 6 prompts (plus a comment and a blank line):
+#      exit 0, 6 PNG files named by line number, a summary on stdout;
+#   2. JSON Lines with generations, an edit, a variation and one bad line
+#      (size 3x3 for dall-e-2): exit 1, the bad line named, the others saved;
+#   3. the API key never appears in any output.
+# Usage: fake_server_test.sh OPENAI_IMAGES FAKE_OPENAI_SERVER WORK_DIR
+set -euo pipefail
+
+cli=$1
+server=$2
+work=$3
+key=sk-test-key
+
+rm -rf "$work"
+mkdir -p "$work"
+
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$work"/*.out "$work"/*.err; do
+    [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
+  done
+  exit 1
+}
+
+# Port 0: the server picks a free one and prints "listening on https://127.0.0.1:PORT/v1".
+"$server" --tls --port 0 --api-key "$key" --cert-dir "$work/pki" \
+  >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^listening on \(https:\/\/127\.0\.0\.1:[0-9][0-9]*\/v1\)$/\1/p' "$work/server.out")
+  [ -n "$url" ] && break
+  kill -0 "$server_pid" 2>/dev/null || fail "fake-openai-server exited"
+  sleep 0.1
+done
+[ -n "$url" ] || fail "fake-openai-server did not print its URL"
+[ -f "$work/pki/ca.pem" ] || fail "no CA file"
+echo "fake server at $url"
+
+is_png() {
+  [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
+}
+
+common=(--base-url "$url" --ca-file "$work/pki/ca.pem" --api-key "$key" --concurrency 4)
+
+# 1. Text prompts: 6 prompts, dall-e-2 url images (downloaded from the server).
+cat >"$work/prompts.txt" <<'PROMPTS'
+# six prompts; this comment and the blank line are skipped
+a red fox in the snow
+a lighthouse at dusk
+
+a bowl of ramen, top view
+an otter holding a shell
+a paper boat on a pond
+a cactus wearing a hat
+PROMPTS
+rc=0
+"$cli" batch --prompts "$work/prompts.txt" --model dall-e-2 --size 256x256 --out "$work/out1" \
+  "${common[@]}" >"$work/run1.out" 2>"$work/run1.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "text batch: exit $rc, expected 0"
+count=$(find "$work/out1" -type f | wc -l)
+[ "$count" -eq 6 ] || fail "text batch: $count files, expected 6"
+for stem in 0002 0003 0005 0006 0007 0008; do
+  is_png "$work/out1/$stem.png" || fail "text batch: $stem.png is not a PNG"
+done
+grep -q "^summary: 6 requests, 6 succeeded, 0 failed" "$work/run1.out" || fail "text batch: no summary"
+grep -q "images    6" "$work/run1.out" || fail "text batch: summary does not count 6 images"
+grep -q "retries   0" "$work/run1.out" || fail "text batch: summary lacks retries"
+echo "text batch ok: 6 PNGs"
+
+# 2. JSON Lines, one bad line (3x3 is no size of dall-e-2): exit 1, the rest saved.
+img="$work/out1/0002.png"
+cat >"$work/prompts.jsonl" <<JSONL
+{"prompt": "a red fox", "model": "dall-e-2", "size": "256x256", "response_format": "b64_json"}
+{"prompt": "a tiny fox", "model": "dall-e-2", "size": "3x3"}
+{"prompt": "a wide fox", "model": "gpt-image-1", "size": "1536x1024", "output_format": "webp", "quality": "low"}
+{"operation": "edit", "model": "dall-e-2", "image": "$img", "prompt": "add a hat", "size": "256x256"}
+{"operation": "variation", "image": ["$img"], "size": "256x256", "n": 2}
+JSONL
+rc=0
+"$cli" batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}" \
+  >"$work/run2.out" 2>"$work/run2.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "JSON Lines batch: exit $rc, expected 1"
+grep -q "line 2: .*size" "$work/run2.err" || fail "JSON Lines batch: line 2's error not reported"
+for f in 0001.png 0003.png 0004.png 0005-1.png 0005-2.png; do
+  is_png "$work/out2/$f" || fail "JSON Lines batch: $f missing or not a PNG"
+done
+[ ! -e "$work/out2/0002.png" ] || fail "JSON Lines batch: the bad line has a file"
+grep -q "^summary: 5 requests, 4 succeeded, 1 failed" "$work/run2.out" ||
+  fail "JSON Lines batch: wrong summary"
+echo "JSON Lines batch ok: exit 1, 5 PNGs, line 2 reported"
+
+# 3. A JSON Lines file that is not valid: exit 2, nothing sent.
+printf '{"prompt": "fine"}\n{"prompt": "typo", "sise": "256x256"}\nnot json\n' >"$work/bad.jsonl"
+rc=0
+"$cli" batch --prompts "$work/bad.jsonl" --out "$work/out3" "${common[@]}" \
+  >"$work/run3.out" 2>"$work/run3.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "invalid JSON Lines: exit $rc, expected 2"
+grep -q "bad.jsonl:2: unknown field \"sise\"" "$work/run3.err" || fail "invalid JSON Lines: line 2"
+grep -q "bad.jsonl:3: not JSON" "$work/run3.err" || fail "invalid JSON Lines: line 3"
+[ ! -e "$work/out3" ] || fail "invalid JSON Lines: something was written"
+
+# 4. A wrong API key: every request fails with the API's 401, and the key is not shown.
+rc=0
+"$cli" generate --prompt "x" --out "$work/out4" "${common[@]}" --api-key sk-wrong-secret \
+  >"$work/run4.out" 2>"$work/run4.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "wrong key: exit $rc, expected 1"
+grep -q "401" "$work/run4.err" || fail "wrong key: no 401 in the error"
+
+if grep -l -e "$key" -e "sk-wrong-secret" "$work"/run*.out "$work"/run*.err; then
+  fail "an API key appears in the output"
+fi
+echo "cli fake server test ok"

@@ -1,0 +1,50 @@
+# CTest tests of the openai-images tool (label cli): the usage texts, usage
+# errors (exit status 2, the flag named), and real batches against the fake
+# server over TLS on 127.0.0.1.
+
+# src/cli is added before the top level calls enable_testing(); without this
+# line the tests of this directory would not reach ctest.
+enable_testing()
+
+set(cli_check ${CMAKE_CURRENT_SOURCE_DIR}/check_run.cmake)
+
+# openai_images_cli_check(NAME name ARGS "a|b" RC n MATCH "re1|re2" [NO_MATCH re])
+function(openai_images_cli_check)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;ARGS;RC;MATCH;NO_MATCH" "")
+  add_test(NAME cli.${arg_NAME}
+           COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:openai_images_cli> "-DARGS=${arg_ARGS}"
+                   -DEXPECT_RC=${arg_RC} "-DMATCH=${arg_MATCH}" "-DNO_MATCH=${arg_NO_MATCH}"
+                   -P ${cli_check})
+  set_tests_properties(cli.${arg_NAME} PROPERTIES LABELS cli TIMEOUT 60)
+endfunction()
+
+openai_images_cli_check(NAME help ARGS "--help" RC 0
+  MATCH "generate|edit|variation|batch|--prompts|--concurrency|--response-format|b64_json")
+openai_images_cli_check(NAME help_subcommand ARGS "batch|--help" RC 0
+  MATCH "usage: openai-images batch|--prompts|--jsonl|--out|--quality|dall-e-3")
+openai_images_cli_check(NAME help_variation ARGS "variation|-h" RC 0
+  MATCH "--image|--size" NO_MATCH "--prompt ")
+openai_images_cli_check(NAME no_arguments ARGS "" RC 2 MATCH "missing subcommand")
+openai_images_cli_check(NAME unknown_subcommand ARGS "frobnicate" RC 2
+  MATCH "frobnicate|generate, edit, variation or batch")
+openai_images_cli_check(NAME unknown_flag ARGS "generate|--prompt|x|--bogus" RC 2
+  MATCH "'--bogus'|generate --help")
+openai_images_cli_check(NAME missing_value ARGS "generate|--prompt" RC 2
+  MATCH "--prompt needs a value")
+openai_images_cli_check(NAME not_a_number ARGS "generate|--prompt|x|--n|abc" RC 2
+  MATCH "--n: 'abc' is not an integer")
+openai_images_cli_check(NAME bad_choice ARGS "generate|--prompt|x|--quality|ultra" RC 2
+  MATCH "--quality|standard, hd, low, medium, high, auto")
+openai_images_cli_check(NAME flag_of_other_subcommand ARGS "variation|--image|a.png|--prompt|x"
+  RC 2 MATCH "--prompt is not a flag of variation")
+openai_images_cli_check(NAME missing_prompts ARGS "batch" RC 2 MATCH "--prompts FILE")
+
+# Batches against fake-openai-server over TLS on 127.0.0.1 (never any other host).
+find_program(OPENAI_IMAGES_BASH bash)
+if(OPENAI_IMAGES_BASH)
+  add_test(NAME cli.batch_fake_server
+           COMMAND ${OPENAI_IMAGES_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/fake_server_test.sh
+                   $<TARGET_FILE:openai_images_cli> $<TARGET_FILE:fake-openai-server>
+                   ${CMAKE_CURRENT_BINARY_DIR}/fake-server-test)
+  set_tests_properties(cli.batch_fake_server PROPERTIES LABELS cli TIMEOUT 180)
+endif()
