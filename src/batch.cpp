@@ -12,6 +12,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "op_completion.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -223,10 +225,7 @@ asio::awaitable<void> worker(std::shared_ptr<batch_state> st) {
     }
 }
 
-struct batch_outcome {
-    error_code ec;
-    std::vector<batch_result> results;
-};
+using batch_outcome = result_of_op<std::vector<batch_result>>;
 
 asio::awaitable<batch_outcome> run(std::shared_ptr<batch_state> st) {
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
@@ -266,27 +265,9 @@ asio::awaitable<batch_outcome> run(std::shared_ptr<batch_state> st) {
         }
         st->report();
     }
-    out.results = std::move(st->results);
+    out.value = std::move(st->results);
     co_return out;
 }
-
-struct batch_completion {
-    asio::any_completion_handler<batch_signature> handler;
-    asio::any_completion_executor executor;
-
-    using executor_type = asio::any_completion_executor;
-    executor_type get_executor() const noexcept { return executor; }
-    using cancellation_slot_type = asio::cancellation_slot;
-    cancellation_slot_type get_cancellation_slot() const noexcept {
-        return handler.get_cancellation_slot();
-    }
-
-    void operator()(std::exception_ptr e, batch_outcome r) {
-        if (e && !r.ec)
-            r.ec = make_error_code(boost::system::errc::io_error);
-        std::move(handler)(r.ec, std::move(r.results));
-    }
-};
 
 }  // namespace
 
@@ -294,7 +275,10 @@ void start_batch(client& c, std::vector<batch_request> requests, batch_options o
                  asio::any_completion_handler<batch_signature> handler) {
     auto st = std::make_shared<batch_state>(c, std::move(requests), std::move(opts));
     auto ex = asio::get_associated_executor(handler, c.get_executor());
-    asio::co_spawn(st->strand, run(st), batch_completion{std::move(handler), std::move(ex)});
+    asio::co_spawn(
+        st->strand, run(st),
+        op_completion<asio::any_completion_handler<batch_signature>, std::vector<batch_result>>{
+            std::move(handler), std::move(ex)});
 }
 
 }  // namespace detail

@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "connection_pool.hpp"
+#include "op_completion.hpp"
 #include "transport.hpp"
 
 namespace openai::images {
@@ -127,11 +128,6 @@ using json_request = http::request<http::string_body>;
 using form_request = http::request<multipart_body>;
 using any_request = std::variant<json_request, form_request>;
 
-template <class T>
-struct result_of_op {
-    error_code ec;
-    T value;
-};
 using op_result = result_of_op<ImagesResponse>;
 using download_result = result_of_op<std::string>;
 
@@ -398,34 +394,13 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Requ
     co_return out;
 }
 
-// Delivers co_spawn's result to the user's handler, on the handler's own
-// executor, with the handler's cancellation slot wired to the coroutine.
-template <class Handler, class Result>
-struct op_completion {
-    Handler handler;
-    asio::any_completion_executor executor;
-
-    using executor_type = asio::any_completion_executor;
-    executor_type get_executor() const noexcept { return executor; }
-
-    using cancellation_slot_type = asio::cancellation_slot;
-    cancellation_slot_type get_cancellation_slot() const noexcept {
-        return handler.get_cancellation_slot();
-    }
-
-    void operator()(std::exception_ptr e, Result r) {
-        if (e && !r.ec)
-            r.ec = make_error_code(boost::system::errc::io_error);
-        std::move(handler)(r.ec, std::move(r.value));
-    }
-};
-
 template <class Request>
 void spawn(const std::shared_ptr<client_impl>& impl, Request req, diagnostics* diag,
            images_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
-    asio::co_spawn(impl->strand, run_operation<Request>(impl, std::move(req), diag),
-                   op_completion<images_handler, op_result>{std::move(handler), std::move(ex)});
+    asio::co_spawn(
+        impl->strand, run_operation<Request>(impl, std::move(req), diag),
+        op_completion<images_handler, ImagesResponse>{std::move(handler), std::move(ex)});
 }
 
 // GET of an image URL. The API key goes only to the base URL's own origin.
@@ -561,9 +536,9 @@ void client::start(const std::shared_ptr<detail::client_impl>& impl,
 void client::start_download(const std::shared_ptr<detail::client_impl>& impl, std::string url,
                             diagnostics* diag, download_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
-    asio::co_spawn(impl->strand, detail::run_download(impl, std::move(url), diag),
-                   detail::op_completion<download_handler, detail::download_result>{
-                       std::move(handler), std::move(ex)});
+    asio::co_spawn(
+        impl->strand, detail::run_download(impl, std::move(url), diag),
+        detail::op_completion<download_handler, std::string>{std::move(handler), std::move(ex)});
 }
 
 asio::awaitable<ImagesResponse> client::create_image(CreateImageRequest req) {

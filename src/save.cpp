@@ -7,6 +7,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "op_completion.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -118,10 +120,7 @@ error_code save_image(const Image& img, const std::filesystem::path& dir, std::s
 namespace detail {
 namespace {
 
-struct save_result {
-    error_code ec;
-    std::vector<saved_image> saved;
-};
+using save_result = result_of_op<std::vector<saved_image>>;
 
 asio::awaitable<save_result> run_save(client& c, ImagesResponse response, std::filesystem::path dir,
                                       std::string stem, diagnostics* diag) {
@@ -149,37 +148,20 @@ asio::awaitable<save_result> run_save(client& c, ImagesResponse response, std::f
         }
         if (out.ec)
             co_return out;
-        out.saved.push_back(std::move(saved));
+        out.value.push_back(std::move(saved));
     }
     co_return out;
 }
-
-struct save_completion {
-    asio::any_completion_handler<save_signature> handler;
-    asio::any_completion_executor executor;
-
-    using executor_type = asio::any_completion_executor;
-    executor_type get_executor() const noexcept { return executor; }
-    using cancellation_slot_type = asio::cancellation_slot;
-    cancellation_slot_type get_cancellation_slot() const noexcept {
-        return handler.get_cancellation_slot();
-    }
-
-    void operator()(std::exception_ptr e, save_result r) {
-        if (e && !r.ec)
-            r.ec = make_error_code(boost::system::errc::io_error);
-        std::move(handler)(r.ec, std::move(r.saved));
-    }
-};
 
 }  // namespace
 
 void start_save(client& c, ImagesResponse response, std::filesystem::path dir, std::string stem,
                 diagnostics* diag, asio::any_completion_handler<save_signature> handler) {
     auto ex = asio::get_associated_executor(handler, c.get_executor());
-    asio::co_spawn(c.get_executor(),
-                   run_save(c, std::move(response), std::move(dir), std::move(stem), diag),
-                   save_completion{std::move(handler), std::move(ex)});
+    asio::co_spawn(
+        c.get_executor(), run_save(c, std::move(response), std::move(dir), std::move(stem), diag),
+        op_completion<asio::any_completion_handler<save_signature>, std::vector<saved_image>>{
+            std::move(handler), std::move(ex)});
 }
 
 }  // namespace detail

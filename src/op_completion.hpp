@@ -1,0 +1,45 @@
+// The handler co_spawn completes with, for every asynchronous operation of
+// the library: it delivers the coroutine's result to the user's handler on
+// the handler's own executor, and exposes the handler's cancellation slot so
+// that co_spawn wires it to the coroutine.
+#pragma once
+
+#include <openai/images/error.hpp>
+
+#include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/system/errc.hpp>
+
+#include <exception>
+#include <utility>
+
+namespace openai::images::detail {
+
+/// What an operation's coroutine returns: an error and a value.
+template <class T>
+struct result_of_op {
+    error_code ec;
+    T value;
+};
+
+template <class Handler, class T>
+struct op_completion {
+    Handler handler;
+    boost::asio::any_completion_executor executor;
+
+    using executor_type = boost::asio::any_completion_executor;
+    executor_type get_executor() const noexcept { return executor; }
+
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept {
+        return handler.get_cancellation_slot();
+    }
+
+    void operator()(std::exception_ptr e, result_of_op<T> r) {
+        if (e && !r.ec)
+            r.ec = make_error_code(boost::system::errc::io_error);
+        std::move(handler)(r.ec, std::move(r.value));
+    }
+};
+
+}  // namespace openai::images::detail
