@@ -1,0 +1,84 @@
+// A dall-e-2 variation of a square PNG, answered by URL, then downloaded.
+//
+//   ./variation [out-dir] [square.png]       (out-dir defaults to ".")
+//
+// With no image given it writes a 256x256 sample to out-dir first. dall-e-2
+// answers with URLs (valid for 60 minutes) unless response_format is
+// b64_json; async_save_images downloads them through the client, with its
+// connection pool, timeouts and retries. The API key is only ever sent to
+// OPENAI_BASE_URL's own origin, never to the image's host.
+//
+// Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
+// and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
+#include "sample_png.hpp"
+
+#include <openai/images.hpp>
+#include <openai/images/save.hpp>
+
+#include <boost/asio.hpp>
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace oi = openai::images;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+oi::client_options options_from_env() {
+    oi::client_options opts = oi::client_options::from_env();
+    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
+        opts.tls.ca_file = ca;
+    return opts;
+}
+
+asio::awaitable<void> vary(oi::client& client, fs::path image, fs::path dir) {
+    const oi::CreateImageVariationRequest req{
+        .image = image,  // must be a square PNG under 4 MB
+        .model = oi::ImageModel::dall_e_2,
+        .n = 1,
+        .response_format = oi::ImageResponseFormat::url,
+        .size = oi::ImageSize::s256x256,
+    };
+    // (Named, not a temporary inside co_await: GCC 12 miscompiles that.)
+    oi::ImagesResponse response = co_await client.create_image_variation(req);
+    std::cout << "url: " << response.data.at(0).url.value_or("(none)") << "\n";
+
+    oi::diagnostics diag;
+    auto [ec, saved] = co_await oi::async_save_images(client, std::move(response), dir, "variation",
+                                                      diag, asio::as_tuple(asio::use_awaitable));
+    oi::throw_on_error(ec, diag);
+    std::cout << "variation ok: " << saved.at(0).path.string() << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const fs::path dir = argc > 1 ? argv[1] : ".";
+        fs::path image = argc > 2 ? argv[2] : "";
+        if (image.empty()) {
+            // A sample: a diagonal gradient.
+            image = examples::write_file(
+                dir / "variation-input.png",
+                examples::sample_png(256, 256, [](std::uint32_t x, std::uint32_t y) {
+                    return std::array<unsigned char, 4>{static_cast<unsigned char>(x),
+                                                        static_cast<unsigned char>(y), 128, 255};
+                }));
+        }
+        asio::io_context ioc;
+        oi::client client(ioc.get_executor(), options_from_env());
+        asio::co_spawn(ioc, vary(client, image, dir), [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        });
+        ioc.run();
+    } catch (const std::exception& e) {
+        std::cerr << "variation failed: " << e.what() << "\n";
+        return 1;
+    }
+}
