@@ -218,6 +218,22 @@ void record_metadata(const http::response<http::string_body>& res, response_meta
     }
 }
 
+// The error and message of the exception being handled (an operation's
+// coroutine never lets one escape: it completes with an error instead).
+error_code error_from_exception(diagnostics& diag) {
+    try {
+        throw;
+    } catch (const boost::system::system_error& e) {
+        diag.assign({}, e.what());
+        return e.code();
+    } catch (const std::exception& e) {
+        diag.assign({}, e.what());
+    } catch (...) {
+        diag.assign({}, "unknown exception");
+    }
+    return make_error_code(boost::system::errc::io_error);
+}
+
 bool is_cancelled(asio::cancellation_state st) {
     return st.cancelled() != asio::cancellation_type::none;
 }
@@ -384,12 +400,8 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Requ
         out.ec = co_await retry_loop(*impl, impl->url.o, wire, diag, out.value,
                                      [](client_impl& i, exchange_result& r, ImagesResponse& resp,
                                         diagnostics& d) { return interpret(i, r, resp, d); });
-    } catch (const boost::system::system_error& e) {
-        out.ec = e.code();
-        diag.assign({}, e.what());
-    } catch (const std::exception& e) {
-        out.ec = make_error_code(boost::system::errc::io_error);
-        diag.assign({}, e.what());
+    } catch (...) {
+        out.ec = error_from_exception(diag);
     }
     co_return out;
 }
@@ -447,12 +459,8 @@ asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl,
                 }
                 return api_failure(i, ex, d);
             });
-    } catch (const boost::system::system_error& e) {
-        out.ec = e.code();
-        diag.assign({}, e.what());
-    } catch (const std::exception& e) {
-        out.ec = make_error_code(boost::system::errc::io_error);
-        diag.assign({}, e.what());
+    } catch (...) {
+        out.ec = error_from_exception(diag);
     }
     co_return out;
 }

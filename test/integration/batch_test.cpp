@@ -3,6 +3,7 @@
 // 429, cancellation as a whole; atomic saving, url downloads through the pool.
 #include <boost/test/unit_test.hpp>
 
+#include "client_fixture.hpp"
 #include "fake_server.hpp"
 
 #include <openai/images.hpp>
@@ -30,18 +31,6 @@
 #include <string>
 #include <vector>
 
-namespace openai::images {
-inline std::ostream& boost_test_print_type(std::ostream& os, client_errc e) {
-    return os << make_error_code(e).message() << " (client " << static_cast<int>(e) << ")";
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, api_errc e) {
-    return os << make_error_code(e).message() << " (api " << static_cast<int>(e) << ")";
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, image_format f) {
-    return os << to_string(f);
-}
-}  // namespace openai::images
-
 namespace {
 
 namespace asio = boost::asio;
@@ -51,6 +40,7 @@ namespace fs = std::filesystem;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
+using client_fixture::options_for;
 
 struct scratch {
     fs::path path =
@@ -66,22 +56,6 @@ struct scratch {
         return n;
     }
 };
-
-const std::string& ca_file() {
-    static scratch dir;
-    static const std::string path = t::write_ca_file(dir.path).string();
-    return path;
-}
-
-oi::client_options options_for(const t::fake_server& server) {
-    oi::client_options o;
-    o.base_url = server.base_url();
-    o.api_key = "sk-test-key";
-    o.tls.ca_file = ca_file();
-    o.retry.initial_backoff = 1ms;
-    o.retry.max_backoff = 5ms;
-    return o;
-}
 
 oi::CreateImageRequest gen(unsigned side) {
     const std::string size = std::to_string(side) + "x" + std::to_string(side);

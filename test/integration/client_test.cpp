@@ -4,6 +4,7 @@
 // retries, timeouts, cancellation, certificate checks and key redaction.
 #include <boost/test/unit_test.hpp>
 
+#include "client_fixture.hpp"
 #include "fake_server.hpp"
 
 #include <openai/images.hpp>
@@ -44,18 +45,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-namespace openai::images {
-inline std::ostream& boost_test_print_type(std::ostream& os, client_errc e) {
-    return os << make_error_code(e).message() << " (client " << static_cast<int>(e) << ")";
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, api_errc e) {
-    return os << make_error_code(e).message() << " (api " << static_cast<int>(e) << ")";
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, image_format f) {
-    return os << to_string(f);
-}
-}  // namespace openai::images
-
 namespace {
 
 namespace asio = boost::asio;
@@ -65,37 +54,10 @@ namespace t = openai::images::testing;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
-
-const std::string key = "sk-test-key";
-
-// A directory of its own per process, removed at exit.
-const std::filesystem::path& scratch_dir() {
-    static const struct dir {
-        std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("openai-images-client-test-" + std::to_string(::getpid()));
-        dir() { std::filesystem::create_directories(path); }
-        ~dir() {
-            std::error_code ec;
-            std::filesystem::remove_all(path, ec);
-        }
-    } d;
-    return d.path;
-}
-
-const std::string& ca_file() {
-    static const std::string path = t::write_ca_file(scratch_dir()).string();
-    return path;
-}
-
-oi::client_options options_for(const t::fake_server& server) {
-    oi::client_options o;
-    o.base_url = server.base_url();
-    o.api_key = key;
-    o.tls.ca_file = ca_file();
-    o.retry.initial_backoff = 1ms;
-    o.retry.max_backoff = 5ms;
-    return o;
-}
+using client_fixture::ca_file;
+using client_fixture::key;
+using client_fixture::options_for;
+using client_fixture::scratch_dir;
 
 // Writes a PNG of the given size to the scratch directory once and returns its path.
 std::filesystem::path png_file(std::uint32_t w, std::uint32_t h) {
