@@ -77,7 +77,7 @@ std::unique_ptr<ssl::context> make_tls_context(const tls_options& opts) {
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    if (!opts.verify_peer) {
+    if (opts.insecure_skip_verify) {
         ctx->set_verify_mode(ssl::verify_none);
         return ctx;
     }

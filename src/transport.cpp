@@ -3,17 +3,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
 
@@ -23,126 +15,26 @@ namespace {
 using asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-steady::time_point phase_end(std::chrono::milliseconds phase, steady::time_point deadline) {
-    const auto now = steady::now();
-    return phase.count() > 0 ? std::min(now + phase, deadline) : deadline;
-}
-
-// A Beast timeout is the phase's own error, unless the overall deadline is
-// what expired.
-error_code timeout_error(client_errc phase, steady::time_point deadline) {
-    return steady::now() >= deadline ? client_errc::deadline_exceeded : phase;
-}
-
-// The errors a kept-alive connection closed by the server gives on reuse.
-bool closed_by_peer(error_code ec) {
-    return ec == http::error::end_of_stream || ec == asio::error::eof ||
-           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == asio::error::connection_aborted || ec == asio::error::not_connected ||
-           ec == asio::ssl::error::stream_truncated;
-}
-
 std::string describe(const error_code& ec) {
     return ec.message();
-}
-
-// Per-operation cancellation reaches a socket operation only while it is
-// pending; one emitted between two operations (a loopback write often
-// completes at once) is only remembered by the coroutine's cancellation
-// state, so it is checked after every operation.
-bool cancelled(const asio::cancellation_state& cs) {
-    return cs.cancelled() != asio::cancellation_type::none;
-}
-
-exchange_result aborted(std::string_view phase) {
-    exchange_result r;
-    r.ec = asio::error::operation_aborted;
-    r.message = std::string(phase) + ": cancelled";
-    return r;
 }
 
 template <class Stream, class Body>
 asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::request<Body>& req,
                                              steady::time_point deadline, const timeouts& t,
                                              const limits& l, stats_counters& stats) {
-    exchange_result r;
-    const bool reused = c.requests > 0;
-    const auto cs = co_await asio::this_coro::cancellation_state;
-
-    http::request_serializer<Body> sr(req);
-    while (!sr.is_done()) {
-        c.lowest().expires_at(phase_end(t.body_idle, deadline));
-        auto [ec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
-        stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
-        if (cancelled(cs))
-            co_return aborted("sending the request");
-        if (ec) {
-            r.stale = reused && closed_by_peer(ec);
-            if (ec == beast::error::timeout) {
-                r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
-                r.message = "sending the request: " + describe(r.ec);
-            } else {
-                r.ec = ec;
-                if constexpr (std::is_same_v<Body, multipart_body>) {
-                    if (!sr.writer_impl().error_message().empty()) {
-                        r.message = std::string(sr.writer_impl().error_message());
-                    }
-                }
-                if (r.message.empty())
-                    r.message = "sending the request: " + describe(ec);
-            }
-            co_return r;
-        }
-    }
-    stats.requests.fetch_add(1, std::memory_order_relaxed);
-
-    http::response_parser<http::string_body> p;
-    p.header_limit(l.max_response_header);
-    p.body_limit(l.max_response_body);
-    c.lowest().expires_at(phase_end(t.response_header, deadline));
-    {
-        auto [ec, n] = co_await http::async_read_header(s, c.buffer, p, tuple_awaitable);
-        stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
-        if (cancelled(cs))
-            co_return aborted("reading the response header");
-        if (ec) {
-            r.stale = reused && closed_by_peer(ec);
-            if (ec == beast::error::timeout) {
-                r.ec = timeout_error(client_errc::response_header_timeout, deadline);
-            } else if (ec == http::error::header_limit || ec == http::error::body_limit) {
-                // A Content-Length over the body limit is refused with the header.
-                r.ec = client_errc::response_too_large;
-            } else {
-                r.ec = ec;
-            }
-            r.message = "reading the response header: " + describe(r.ec);
-            co_return r;
-        }
-    }
-    while (!p.is_done()) {
-        c.lowest().expires_at(phase_end(t.body_idle, deadline));
-        auto [ec, n] = co_await http::async_read_some(s, c.buffer, p, tuple_awaitable);
-        stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
-        if (cancelled(cs))
-            co_return aborted("reading the response body");
-        if (ec) {
-            if (ec == beast::error::timeout) {
-                r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
-            } else if (ec == http::error::body_limit) {
-                r.ec = client_errc::response_too_large;
-            } else if (ec == http::error::partial_message || closed_by_peer(ec)) {
-                r.ec = client_errc::truncated_response;
-            } else {
-                r.ec = ec;
-            }
-            r.message = "reading the response body: " + describe(r.ec);
-            co_return r;
-        }
-    }
-    c.lowest().expires_never();
-    r.response = p.release();
-    r.keep_alive = r.response.keep_alive();
-    ++c.requests;
+    auto expire = [&c](steady::time_point tp) {
+        if (tp == steady::time_point::max())
+            c.lowest().expires_never();
+        else
+            c.lowest().expires_at(tp);
+    };
+    // Named, not a braced temporary: GCC 12 miscompiles those inside co_await.
+    const exchange_counters counters{stats.requests, stats.bytes_sent, stats.bytes_received};
+    auto r =
+        co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l, counters);
+    if (!r.ec)
+        ++c.requests;
     co_return r;
 }
 
@@ -229,6 +121,12 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
             co_return r;
         }
         tls.set_verify_callback(asio::ssl::host_name_verification(o.host));
+        // TLS 1.2 or newer on every connection, a caller's own context included.
+        if (!SSL_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION)) {
+            r.ec = error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+            r.message = "setting the minimum TLS version: " + describe(r.ec);
+            co_return r;
+        }
         c.lowest().expires_at(phase_end(t.tls_handshake, deadline));
         auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
         if (cancelled(cs))

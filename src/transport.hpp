@@ -4,26 +4,10 @@
 // timeout and the operation's overall deadline.
 #pragma once
 
-#include <openai/images/detail/multipart_body.hpp>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include "connection_pool.hpp"
+#include "http_exchange.hpp"
 
 namespace openai::images::detail {
-
-namespace http = boost::beast::http;
-
-struct exchange_result {
-    error_code ec;
-    std::string message;  ///< a sentence for diagnostics when ec is set
-    /// Failed on a kept-alive connection before any byte of a response: the
-    /// server had closed it; the request may be re-sent on a fresh connection.
-    bool stale = false;
-    bool keep_alive = false;
-    http::response<http::string_body> response;
-};
 
 /// Resolves, connects and (for https) performs the TLS handshake.
 asio::awaitable<exchange_result> connect(connection& c, const origin& o,

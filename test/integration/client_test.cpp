@@ -1224,7 +1224,7 @@ BOOST_AUTO_TEST_CASE(verification_can_be_turned_off_explicitly) {
     t::fake_server server({.cert = t::cert_choice::untrusted});
     fault_case f(server, [](auto& o) {
         o.tls.ca_file.clear();
-        o.tls.verify_peer = false;
+        o.tls.insecure_skip_verify = true;
     });
     BOOST_TEST(!f.generate().ec);
 }

@@ -57,14 +57,16 @@ struct pool_options {
 };
 
 struct tls_options {
-    /// Verify the server's certificate chain and host name. Turning this off
-    /// makes every connection open to interception: only for local testing.
-    bool verify_peer = true;
+    /// The server's certificate chain and host name are always verified unless
+    /// this is set. Setting it makes every connection open to interception:
+    /// only for local testing, never in production. (Named so that turning
+    /// verification off cannot happen by accident.)
+    bool insecure_skip_verify = false;
     /// A PEM file of trusted CAs, used instead of the system's.
     std::string ca_file;
     /// A context of the caller's (client certificates, pinned CAs…). When set,
-    /// verify_peer and ca_file are not applied to it; SNI and host-name
-    /// verification still are.
+    /// insecure_skip_verify and ca_file are not applied to it; SNI, host-name
+    /// verification and the TLS 1.2 minimum still are.
     std::shared_ptr<boost::asio::ssl::context> context;
 };
 

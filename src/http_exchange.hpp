@@ -1,0 +1,183 @@
+// Writing one HTTP request and reading its response over any Beast-style
+// stream: the core of transport.cpp, kept apart so that it can also be driven
+// over an in-memory stream (the HTTP response fuzzer does that). Each phase
+// runs under its own timeout and the operation's overall deadline; limits on
+// the response's header and body are enforced while reading.
+#pragma once
+
+#include <openai/images/detail/multipart_body.hpp>
+#include <openai/images/error.hpp>
+#include <openai/images/options.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace openai::images::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using steady = std::chrono::steady_clock;
+
+struct exchange_result {
+    error_code ec;
+    std::string message;  ///< a sentence for diagnostics when ec is set
+    /// Failed on a kept-alive connection before any byte of a response: the
+    /// server had closed it; the request may be re-sent on a fresh connection.
+    bool stale = false;
+    bool keep_alive = false;
+    http::response<http::string_body> response;
+};
+
+/// What one exchange adds to the client's counters.
+struct exchange_counters {
+    std::atomic<std::uint64_t>& requests;
+    std::atomic<std::uint64_t>& bytes_sent;
+    std::atomic<std::uint64_t>& bytes_received;
+};
+
+inline steady::time_point phase_end(std::chrono::milliseconds phase, steady::time_point deadline) {
+    const auto now = steady::now();
+    return phase.count() > 0 ? std::min(now + phase, deadline) : deadline;
+}
+
+// A Beast timeout is the phase's own error, unless the overall deadline is
+// what expired.
+inline error_code timeout_error(client_errc phase, steady::time_point deadline) {
+    return steady::now() >= deadline ? client_errc::deadline_exceeded : phase;
+}
+
+// The errors a kept-alive connection closed by the server gives on reuse.
+inline bool closed_by_peer(error_code ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted || ec == asio::error::not_connected ||
+           ec == asio::ssl::error::stream_truncated;
+}
+
+// Per-operation cancellation reaches a socket operation only while it is
+// pending; one emitted between two operations (a loopback write often
+// completes at once) is only remembered by the coroutine's cancellation
+// state, so it is checked after every operation.
+inline bool cancelled(const asio::cancellation_state& cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+}
+
+inline exchange_result aborted(std::string_view phase) {
+    exchange_result r;
+    r.ec = asio::error::operation_aborted;
+    r.message = std::string(phase) + ": cancelled";
+    return r;
+}
+
+/// Writes `req` to `s` and reads the whole response, using `buffer` for what
+/// was read past it. `expire(tp)` arms the stream's timeout for the next
+/// operations (steady::time_point::max(): none). `reused`: the connection
+/// carried a response before, so a failure before any response byte is stale.
+template <class Stream, class Expire, class Body>
+asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& buffer,
+                                                Expire expire, bool reused,
+                                                http::request<Body>& req,
+                                                steady::time_point deadline, const timeouts& t,
+                                                const limits& l, exchange_counters stats) {
+    constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+    exchange_result r;
+    const auto cs = co_await asio::this_coro::cancellation_state;
+
+    http::request_serializer<Body> sr(req);
+    while (!sr.is_done()) {
+        expire(phase_end(t.body_idle, deadline));
+        auto [ec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
+        stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
+        if (cancelled(cs))
+            co_return aborted("sending the request");
+        if (ec) {
+            r.stale = reused && closed_by_peer(ec);
+            if (ec == beast::error::timeout) {
+                r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
+                r.message = "sending the request: " + r.ec.message();
+            } else {
+                r.ec = ec;
+                if constexpr (std::is_same_v<Body, multipart_body>) {
+                    if (!sr.writer_impl().error_message().empty()) {
+                        r.message = std::string(sr.writer_impl().error_message());
+                    }
+                }
+                if (r.message.empty())
+                    r.message = "sending the request: " + ec.message();
+            }
+            co_return r;
+        }
+    }
+    stats.requests.fetch_add(1, std::memory_order_relaxed);
+
+    http::response_parser<http::string_body> p;
+    p.header_limit(l.max_response_header);
+    p.body_limit(l.max_response_body);
+    expire(phase_end(t.response_header, deadline));
+    {
+        auto [ec, n] = co_await http::async_read_header(s, buffer, p, tuple_awaitable);
+        stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
+        if (cancelled(cs))
+            co_return aborted("reading the response header");
+        if (ec) {
+            r.stale = reused && closed_by_peer(ec);
+            if (ec == beast::error::timeout) {
+                r.ec = timeout_error(client_errc::response_header_timeout, deadline);
+            } else if (ec == http::error::header_limit || ec == http::error::body_limit) {
+                // A Content-Length over the body limit is refused with the header.
+                r.ec = client_errc::response_too_large;
+            } else {
+                r.ec = ec;
+            }
+            r.message = "reading the response header: " + r.ec.message();
+            co_return r;
+        }
+    }
+    while (!p.is_done()) {
+        expire(phase_end(t.body_idle, deadline));
+        auto [ec, n] = co_await http::async_read_some(s, buffer, p, tuple_awaitable);
+        stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
+        if (cancelled(cs))
+            co_return aborted("reading the response body");
+        if (ec) {
+            if (ec == beast::error::timeout) {
+                r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
+            } else if (ec == http::error::body_limit) {
+                r.ec = client_errc::response_too_large;
+            } else if (ec == http::error::partial_message || closed_by_peer(ec)) {
+                r.ec = client_errc::truncated_response;
+            } else {
+                r.ec = ec;
+            }
+            r.message = "reading the response body: " + r.ec.message();
+            co_return r;
+        }
+    }
+    expire(steady::time_point::max());
+    r.response = p.release();
+    r.keep_alive = r.response.keep_alive();
+    co_return r;
+}
+
+}  // namespace openai::images::detail
