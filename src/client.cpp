@@ -16,6 +16,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -97,6 +98,31 @@ std::unique_ptr<ssl::context> make_tls_context(const tls_options& opts) {
     return ctx;
 }
 
+// A header value from the caller goes on the wire as it is: CR or LF would
+// let it add headers or end the request's head early, and other control
+// characters are not allowed in a field value (RFC 9110, section 5.5).
+client_options checked_headers(client_options o) {
+    const std::pair<std::string_view, const std::string*> fields[] = {
+        {"api_key", &o.api_key}, {"organization", &o.organization}, {"project", &o.project}};
+    for (const auto& [name, value] : fields) {
+        const auto bad = std::find_if(value->begin(), value->end(), [](char ch) {
+            const auto u = static_cast<unsigned char>(ch);
+            return (u < 0x20 && u != '\t') || u == 0x7f;
+        });
+        if (bad != value->end()) {
+            diagnostics diag;
+            // The value itself is left out: it may be the API key.
+            diag.assign(std::string(name),
+                        std::string(name) + ": control character " +
+                            std::to_string(static_cast<unsigned char>(*bad)) + " at offset " +
+                            std::to_string(bad - value->begin()) +
+                            "; a header value must be printable text without CR or LF");
+            throw client_error(client_errc::invalid_header_value, diag);
+        }
+    }
+    return o;
+}
+
 }  // namespace
 
 class client_impl {
@@ -104,7 +130,7 @@ class client_impl {
     client_impl(asio::any_io_executor ex, client_options o)
         : executor(std::move(ex)),
           strand(asio::make_strand(executor)),
-          opts(std::move(o)),
+          opts(checked_headers(std::move(o))),
           url(parse_base_url(opts.base_url)),
           owned_ctx(opts.tls.context ? nullptr : make_tls_context(opts.tls)),
           ctx(opts.tls.context ? opts.tls.context.get() : owned_ctx.get()),

@@ -88,6 +88,10 @@ class client_category_impl final : public boost::system::error_category {
                 return "cannot write file";
             case client_errc::invalid_url:
                 return "invalid URL";
+            case client_errc::invalid_header_value:
+                return "invalid header value";
+            case client_errc::malformed_response:
+                return "malformed HTTP response";
         }
         return "unknown openai.images.client error";
     }

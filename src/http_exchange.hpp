@@ -75,6 +75,15 @@ inline bool closed_by_peer(error_code ec) {
            ec == asio::ssl::error::stream_truncated;
 }
 
+// Beast's parse errors (a bad status line, header or chunk) become one code
+// of ours; the parser's own words stay in the message.
+inline bool malformed(error_code ec) {
+    return ec.category() == make_error_code(http::error::bad_version).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message &&
+           ec != http::error::header_limit && ec != http::error::body_limit &&
+           ec != http::error::need_more && ec != http::error::need_buffer;
+}
+
 // Per-operation cancellation reaches a socket operation only while it is
 // pending; one emitted between two operations (a loopback write often
 // completes at once) is only remembered by the coroutine's cancellation
@@ -147,6 +156,13 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             } else if (ec == http::error::header_limit || ec == http::error::body_limit) {
                 // A Content-Length over the body limit is refused with the header.
                 r.ec = client_errc::response_too_large;
+            } else if (ec == http::error::partial_message) {
+                r.ec = client_errc::truncated_response;
+            } else if (malformed(ec)) {
+                r.ec = client_errc::malformed_response;
+                r.message =
+                    "reading the response header: " + r.ec.message() + " (" + ec.message() + ")";
+                co_return r;
             } else {
                 r.ec = ec;
             }
@@ -167,6 +183,11 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
                 r.ec = client_errc::response_too_large;
             } else if (ec == http::error::partial_message || closed_by_peer(ec)) {
                 r.ec = client_errc::truncated_response;
+            } else if (malformed(ec)) {
+                r.ec = client_errc::malformed_response;
+                r.message =
+                    "reading the response body: " + r.ec.message() + " (" + ec.message() + ")";
+                co_return r;
             } else {
                 r.ec = ec;
             }

@@ -3,9 +3,13 @@
 // pointed at a fake server (its test CA trusted, back-off shortened).
 #pragma once
 
+#include <boost/test/unit_test.hpp>
+
 #include "fake_server.hpp"
 
 #include <openai/images.hpp>
+
+#include <boost/asio/io_context.hpp>
 
 #include <unistd.h>
 
@@ -62,6 +66,38 @@ inline openai::images::client_options options_for(
     o.retry.initial_backoff = 1ms;
     o.retry.max_backoff = 5ms;
     return o;
+}
+
+/// What one callback operation completed with.
+struct outcome {
+    boost::system::error_code ec;
+    openai::images::ImagesResponse response;
+    bool done = false;
+};
+
+// Runs the io_context until the callback operation completes; fails the test
+// rather than hang when it does not within `limit`.
+template <class Start>
+outcome run_one(boost::asio::io_context& ioc, Start&& start,
+                std::chrono::seconds limit = std::chrono::seconds(30)) {
+    outcome out;
+    start([&out](boost::system::error_code ec, openai::images::ImagesResponse r) {
+        BOOST_TEST(!out.done);  // exactly once
+        out.ec = ec;
+        out.response = std::move(r);
+        out.done = true;
+    });
+    ioc.restart();
+    ioc.run_for(limit);
+    BOOST_REQUIRE_MESSAGE(out.done, "the operation did not complete");
+    return out;
+}
+
+inline openai::images::CreateImageRequest small_generation() {
+    return {.prompt = "a red square",
+            .model = openai::images::ImageModel::dall_e_2,
+            .response_format = openai::images::ImageResponseFormat::b64_json,
+            .size = openai::images::ImageSize::s256x256};
 }
 
 }  // namespace client_fixture

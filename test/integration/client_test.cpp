@@ -57,7 +57,10 @@ using steady = std::chrono::steady_clock;
 using client_fixture::ca_file;
 using client_fixture::key;
 using client_fixture::options_for;
+using client_fixture::outcome;
+using client_fixture::run_one;
 using client_fixture::scratch_dir;
+using client_fixture::small_generation;
 
 // Writes a PNG of the given size to the scratch directory once and returns its path.
 std::filesystem::path png_file(std::uint32_t w, std::uint32_t h) {
@@ -66,29 +69,6 @@ std::filesystem::path png_file(std::uint32_t w, std::uint32_t h) {
         std::ofstream(path, std::ios::binary) << t::make_png(w, h);
     }
     return path;
-}
-
-struct outcome {
-    error_code ec;
-    oi::ImagesResponse response;
-    bool done = false;
-};
-
-// Runs the io_context until the callback operation completes; fails the test
-// rather than hang when it does not within `limit`.
-template <class Start>
-outcome run_one(asio::io_context& ioc, Start&& start, std::chrono::seconds limit = 30s) {
-    outcome out;
-    start([&out](error_code ec, oi::ImagesResponse r) {
-        BOOST_TEST(!out.done);  // exactly once
-        out.ec = ec;
-        out.response = std::move(r);
-        out.done = true;
-    });
-    ioc.restart();
-    ioc.run_for(limit);
-    BOOST_REQUIRE_MESSAGE(out.done, "the operation did not complete");
-    return out;
 }
 
 oi::image_info decoded_info(const oi::Image& img) {
@@ -101,13 +81,6 @@ oi::image_info decoded_info(const oi::Image& img) {
         oi::probe_image(oi::file_source::from_memory(std::span(bytes)), info, diag);
     BOOST_REQUIRE_MESSAGE(!pec, "probe_image: " << diag.message());
     return info;
-}
-
-oi::CreateImageRequest small_generation() {
-    return {.prompt = "a red square",
-            .model = oi::ImageModel::dall_e_2,
-            .response_format = oi::ImageResponseFormat::b64_json,
-            .size = oi::ImageSize::s256x256};
 }
 
 // GCC 12 warns wrongly (mismatched-new-delete) about coroutine lambdas: named

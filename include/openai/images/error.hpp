@@ -70,6 +70,13 @@ enum class client_errc {
     // Saving and downloading images.
     file_write_failed,  ///< an image file cannot be written
     invalid_url,        ///< a download URL that is not http(s)://host/...
+
+    // Client options.
+    invalid_header_value,  ///< api_key, organization or project holds CR, LF or another control
+                           ///< character
+
+    // Transport, continued.
+    malformed_response,  ///< the server's response breaks HTTP/1.1 (status line, header, chunking)
 };
 
 /// Errors the API answered with (HTTP status >= 400), one per kind of

@@ -1,0 +1,383 @@
+// The client against hostile and broken servers (huge headers, endless or
+// oversized bodies, trickles, broken chunking, HTTP/1.0, connections closed
+// mid-body with and without TLS close_notify, wrong certificates, old TLS):
+// each gives its own clear error within its timeout, reads no more than its
+// limits, and leaves the client usable. Also the security promises: no CR or
+// LF from the caller reaches the wire, TLS 1.2 at least.
+#include <boost/test/unit_test.hpp>
+
+#include "client_fixture.hpp"
+#include "fake_server.hpp"
+#include "hostile_server.hpp"
+
+#include <openai/images.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+namespace oi = openai::images;
+namespace t = openai::images::testing;
+namespace h = hostile;
+using boost::system::error_code;
+using namespace std::chrono_literals;
+using client_fixture::ca_file;
+using client_fixture::key;
+using client_fixture::run_one;
+using client_fixture::small_generation;
+
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::string ok_head(const std::string& extra) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extra + "\r\n";
+}
+
+// One client of a hostile server, no retries unless the test asks.
+struct hostile_case {
+    explicit hostile_case(const h::server& s,
+                          const std::function<void(oi::client_options&)>& tweak = {})
+        : c(ioc.get_executor(), make_options(s, tweak)) {}
+
+    static oi::client_options make_options(const h::server& s,
+                                           const std::function<void(oi::client_options&)>& tweak) {
+        oi::client_options o;
+        o.base_url = s.base_url();
+        o.api_key = key;
+        o.tls.ca_file = ca_file();
+        o.retry.max_retries = 0;
+        o.retry.initial_backoff = 1ms;
+        o.retry.max_backoff = 2ms;
+        if (tweak)
+            tweak(o);
+        return o;
+    }
+
+    client_fixture::outcome generate() {
+        diag = {};
+        return run_one(ioc, [&](auto handler) {
+            c.async_create_image(small_generation(), diag, std::move(handler));
+        });
+    }
+
+    asio::io_context ioc;
+    oi::client c;
+    oi::diagnostics diag;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_servers)
+
+BOOST_AUTO_TEST_CASE(a_megabyte_of_headers_is_refused_at_the_header_limit) {
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    while (head.size() < 1024 * 1024)
+        head += "X-Padding-" + std::to_string(head.size()) + ": " + std::string(100, 'p') + "\r\n";
+    head += "Content-Length: 2\r\n\r\n{}";
+    h::server s({.head = head}, h::tls_mode::server);
+    hostile_case f(s);
+    const auto r = f.generate();
+    BOOST_TEST(r.ec == oi::client_errc::response_too_large);
+    BOOST_TEST(contains(f.diag.message(), "response header"), f.diag.message());
+    // Reading stopped near the 64 KiB header limit, not at 1 MiB.
+    BOOST_TEST(f.c.stats().bytes_received < 256u * 1024u);
+    BOOST_TEST(f.c.stats().open_connections == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_endless_chunked_body_stops_at_the_body_limit) {
+    const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
+    h::server s({.head = ok_head("Transfer-Encoding: chunked\r\n"), .repeat = chunk},
+                h::tls_mode::server);
+    hostile_case f(s, [](auto& o) { o.limit.max_response_body = 1024 * 1024; });
+    const auto r = f.generate();
+    BOOST_TEST(r.ec == oi::client_errc::response_too_large);
+    BOOST_TEST(contains(f.diag.message(), "response body"), f.diag.message());
+    BOOST_TEST(f.c.stats().bytes_received < 1024u * 1024u + 256u * 1024u);
+    BOOST_TEST(f.c.stats().open_connections == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_endless_body_without_a_length_stops_at_the_body_limit) {
+    h::server s({.head = ok_head(""), .repeat = std::string(0x4000, 'y')}, h::tls_mode::server);
+    hostile_case f(s, [](auto& o) { o.limit.max_response_body = 1024 * 1024; });
+    BOOST_TEST(f.generate().ec == oi::client_errc::response_too_large);
+    BOOST_TEST(f.c.stats().bytes_received < 1024u * 1024u + 256u * 1024u);
+}
+
+BOOST_AUTO_TEST_CASE(a_content_length_over_the_limit_is_refused_before_the_body) {
+    // 1 GB announced: over the default 512 MiB; refused from the header alone.
+    h::server s(
+        {.head = ok_head("Content-Length: 1000000000\r\n"), .repeat = std::string(0x4000, 'z')},
+        h::tls_mode::server);
+    hostile_case f(s);
+    BOOST_TEST(f.generate().ec == oi::client_errc::response_too_large);
+    BOOST_TEST(contains(f.diag.message(), "response header"), f.diag.message());
+    BOOST_TEST(f.c.stats().bytes_received < 256u * 1024u);
+}
+
+BOOST_AUTO_TEST_CASE(a_header_trickled_at_one_byte_per_second_hits_the_header_timeout) {
+    h::server s({.trickle = ok_head("Content-Length: 2\r\n") + "{}",
+                 .interval = 1000ms,
+                 .end = h::ending::keep_open},
+                h::tls_mode::server);
+    hostile_case f(s, [](auto& o) { o.timeout.response_header = 300ms; });
+    BOOST_TEST(f.generate().ec == oi::client_errc::response_header_timeout);
+    BOOST_TEST(contains(f.diag.message(), "response header"), f.diag.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_body_trickled_at_one_byte_per_second_hits_the_idle_then_the_total_limit) {
+    const auto body = h::images_json();
+    h::server s({.head = ok_head("Content-Length: " + std::to_string(body.size()) + "\r\n"),
+                 .trickle = body,
+                 .interval = 1000ms,
+                 .end = h::ending::keep_open},
+                h::tls_mode::server);
+    {
+        // A byte a second is slower than the idle timeout allows.
+        hostile_case f(s, [](auto& o) { o.timeout.body_idle = 300ms; });
+        BOOST_TEST(f.generate().ec == oi::client_errc::body_idle_timeout);
+        BOOST_TEST(contains(f.diag.message(), "response body"), f.diag.message());
+    }
+    {
+        // Within the idle timeout, the overall deadline is what ends it.
+        hostile_case f(s, [](auto& o) {
+            o.timeout.body_idle = 5000ms;
+            o.timeout.total = 1500ms;
+        });
+        BOOST_TEST(f.generate().ec == oi::client_errc::deadline_exceeded);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(broken_chunked_encoding_is_a_malformed_response) {
+    // A chunk size that is not hexadecimal, and one that overflows 64 bits.
+    for (const std::string& bad : {std::string("zz\r\nhello\r\n0\r\n\r\n"),
+                                   std::string("1ffffffffffffffffff\r\nx\r\n0\r\n\r\n")}) {
+        h::server s({.head = ok_head("Transfer-Encoding: chunked\r\n") + bad}, h::tls_mode::server);
+        hostile_case f(s);
+        const auto r = f.generate();
+        BOOST_TEST_CONTEXT(bad) {
+            BOOST_TEST(r.ec == oi::client_errc::malformed_response);
+            BOOST_TEST(contains(f.diag.message(), "malformed HTTP response ("), f.diag.message());
+            BOOST_TEST(!oi::is_retryable(r.ec));
+        }
+    }
+    // A status line that is not HTTP.
+    h::server s({.head = "SSH-2.0-OpenSSH_9.2\r\n\r\n"}, h::tls_mode::server);
+    hostile_case f(s);
+    BOOST_TEST(f.generate().ec == oi::client_errc::malformed_response);
+    BOOST_TEST(contains(f.diag.message(), "response header"), f.diag.message());
+}
+
+BOOST_AUTO_TEST_CASE(http_1_0_responses_are_read_and_not_kept_alive) {
+    // Read until close, then with a Content-Length.
+    for (const auto& head :
+         {std::string("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"),
+          std::string("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: ") +
+              std::to_string(h::images_json().size()) + "\r\n\r\n"}) {
+        h::server s({.head = head + h::images_json()}, h::tls_mode::server);
+        hostile_case f(s);
+        for (int i = 0; i < 2; ++i) {
+            const auto r = f.generate();
+            BOOST_TEST_REQUIRE(!r.ec, f.diag.message());
+            BOOST_TEST(r.response.data.at(0).url.value() == "https://127.0.0.1/files/a.png");
+        }
+        // HTTP/1.0 without keep-alive: a connection per request.
+        BOOST_TEST(s.connections() == 2u);
+        BOOST_TEST(f.c.stats().open_connections == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(connection_closed_mid_body_is_a_truncated_response) {
+    const std::string head = ok_head("Content-Length: 1000\r\n") + std::string(500, 'a');
+    for (const auto end : {h::ending::close_notify, h::ending::no_close_notify}) {
+        h::server s({.head = head, .end = end}, h::tls_mode::server);
+        hostile_case f(s);
+        BOOST_TEST(f.generate().ec == oi::client_errc::truncated_response);
+        BOOST_TEST(contains(f.diag.message(), "response body"), f.diag.message());
+        BOOST_TEST(f.c.stats().open_connections == 0u);
+    }
+    // Plain HTTP too; with retries, every attempt is made and reported.
+    h::server s({.head = head}, h::tls_mode::none);
+    hostile_case f(s, [](auto& o) { o.retry.max_retries = 2; });
+    BOOST_TEST(f.generate().ec == oi::client_errc::truncated_response);
+    BOOST_TEST(f.diag.attempts().size() == 2u);
+    BOOST_TEST(s.requests() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_closed_without_close_notify) {
+    // A body whose end is only the connection's end cannot be trusted when
+    // the TLS stream ends without close_notify: it may have been cut.
+    {
+        h::server s(
+            {.head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + h::images_json(),
+             .end = h::ending::no_close_notify},
+            h::tls_mode::server);
+        hostile_case f(s);
+        BOOST_TEST(f.generate().ec == oi::client_errc::truncated_response);
+    }
+    // The same with close_notify is a complete body.
+    {
+        h::server s(
+            {.head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + h::images_json(),
+             .end = h::ending::close_notify},
+            h::tls_mode::server);
+        hostile_case f(s);
+        const auto r = f.generate();
+        BOOST_TEST(!r.ec, f.diag.message());
+    }
+    // A body complete by its Content-Length is complete, however the
+    // connection ends afterwards; the next request opens a new connection.
+    {
+        h::server s({.head = ok_head("Content-Length: " + std::to_string(h::images_json().size()) +
+                                     "\r\n") +
+                             h::images_json(),
+                     .end = h::ending::no_close_notify},
+                    h::tls_mode::server);
+        hostile_case f(s);
+        for (int i = 0; i < 2; ++i) {
+            const auto r = f.generate();
+            BOOST_TEST(!r.ec, f.diag.message());
+        }
+        BOOST_TEST(s.connections() == 2u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_is_refused) {
+    h::server s({.head = ok_head("Content-Length: 2\r\n") + "{}"}, h::tls_mode::wrong_host);
+    hostile_case f(s);
+    const auto r = f.generate();
+    BOOST_TEST((r.ec.category() == asio::error::get_ssl_category()));
+    BOOST_TEST(contains(f.diag.message(), "certificate verify failed"), f.diag.message());
+    BOOST_TEST(contains(f.diag.message(), "TLS handshake with 127.0.0.1"), f.diag.message());
+    BOOST_TEST(s.requests() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(security)
+
+// The positive control first: the TLS 1.1 server does speak TLS 1.1.
+BOOST_AUTO_TEST_CASE(tls_older_than_1_2_is_refused_even_with_a_callers_context) {
+    h::server s({.head = ok_head("Content-Length: 2\r\n") + "{}"}, h::tls_mode::tls1_1_only);
+    {
+        asio::io_context ioc;
+        ssl::context old(ssl::context::tls_client);
+        SSL_CTX_set_security_level(old.native_handle(), 0);
+        SSL_CTX_set_cipher_list(old.native_handle(), "DEFAULT:@SECLEVEL=0");
+        SSL_CTX_set_min_proto_version(old.native_handle(), TLS1_VERSION);
+        old.set_verify_mode(ssl::verify_none);
+        ssl::stream<asio::ip::tcp::socket> stream(ioc, old);
+        stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), s.port()});
+        error_code ec;
+        stream.handshake(ssl::stream_base::client, ec);
+        BOOST_TEST_REQUIRE(!ec, "control handshake: " << ec.message());
+        BOOST_TEST(std::string(SSL_get_version(stream.native_handle())) == "TLSv1.1");
+    }
+    // The client's own context.
+    {
+        hostile_case f(s);
+        const auto r = f.generate();
+        BOOST_TEST((r.ec.category() == asio::error::get_ssl_category()), r.ec.message());
+        BOOST_TEST(contains(f.diag.message(), "TLS handshake"), f.diag.message());
+    }
+    // A caller's context that would allow TLS 1.0: the minimum still holds.
+    {
+        auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+        SSL_CTX_set_security_level(ctx->native_handle(), 0);
+        SSL_CTX_set_cipher_list(ctx->native_handle(), "DEFAULT:@SECLEVEL=0");
+        SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_VERSION);
+        ctx->set_verify_mode(ssl::verify_none);
+        hostile_case f(s, [&](auto& o) { o.tls.context = ctx; });
+        const auto r = f.generate();
+        BOOST_TEST((r.ec.category() == asio::error::get_ssl_category()), r.ec.message());
+    }
+    BOOST_TEST(s.requests() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(header_values_with_cr_lf_or_controls_are_refused_at_construction) {
+    asio::io_context ioc;
+    const std::string secret = "sk-SECRET-value";
+    for (const std::string field : {"api_key", "organization", "project"}) {
+        for (const std::string& bad :
+             {std::string("\r\nX-Injected: 1"), std::string("\nX: y"), std::string("a\0b", 3)}) {
+            oi::client_options o;
+            o.base_url = "http://127.0.0.1:9/v1";
+            o.api_key = key;
+            (field == "api_key"        ? o.api_key
+             : field == "organization" ? o.organization
+                                       : o.project) = secret + bad;
+            BOOST_TEST_CONTEXT(field) {
+                try {
+                    oi::client c(ioc.get_executor(), o);
+                    BOOST_ERROR("no exception");
+                } catch (const oi::client_error& e) {
+                    BOOST_TEST(e.code() == oi::client_errc::invalid_header_value);
+                    BOOST_TEST(e.param() == field);
+                    BOOST_TEST(contains(e.what(), field + ": control character"), e.what());
+                    BOOST_TEST(!contains(e.what(), secret));
+                }
+            }
+        }
+    }
+    // A tab is allowed in a field value.
+    oi::client_options o;
+    o.base_url = "http://127.0.0.1:9/v1";
+    o.organization = "org\tname";
+    BOOST_CHECK_NO_THROW(oi::client(ioc.get_executor(), o));
+}
+
+BOOST_AUTO_TEST_CASE(cr_lf_in_filenames_prompts_and_urls_never_reach_the_wire_raw) {
+    t::fake_server server;
+    asio::io_context ioc;
+    oi::client c(ioc.get_executor(), client_fixture::options_for(server));
+    const auto png = t::make_png(16, 16);
+    oi::CreateImageEditRequest req{
+        .image = {oi::file_source::from_memory(png, "a\r\nX-Injected: 1\r\n\r\n.png")},
+        .prompt = "line one\r\nX-Injected: 2\r\n\r\nline two",
+        .model = oi::ImageModel::gpt_image_1_mini,
+        .size = oi::ImageSize::s1024x1024};
+    oi::diagnostics diag;
+    const auto r =
+        run_one(ioc, [&](auto handler) { c.async_create_image_edit(req, diag, handler); });
+    BOOST_TEST_REQUIRE(!r.ec, diag.message());
+    const auto rec = server.requests().at(0);
+    BOOST_TEST(!rec.headers.contains("x-injected"));
+    BOOST_TEST_REQUIRE(rec.files.size() == 1u);
+    // The file name is percent-escaped inside its quoted-string (RFC 7578).
+    BOOST_TEST(std::get<1>(rec.files[0]) == "a%0D%0AX-Injected: 1%0D%0A%0D%0A.png");
+    // The prompt is content, not a header: it arrives as it was.
+    bool prompt_seen = false;
+    for (const auto& [name, value] : rec.fields) {
+        BOOST_TEST(!contains(name, "X-Injected"));
+        if (name == "prompt") {
+            prompt_seen = true;
+            BOOST_TEST(value == req.prompt);
+        }
+    }
+    BOOST_TEST(prompt_seen);
+    // A download URL with CR/LF is not a URL.
+    client_fixture::outcome dl;
+    std::string bytes;
+    c.async_download(server.base_url() + "/files/x.png\r\nX-Injected: 3",
+                     [&](error_code ec, std::string b) {
+                         dl.ec = ec;
+                         dl.done = true;
+                         bytes = std::move(b);
+                     });
+    ioc.restart();
+    ioc.run_for(10s);
+    BOOST_TEST_REQUIRE(dl.done);
+    BOOST_TEST(dl.ec == oi::client_errc::invalid_url);
+    BOOST_TEST(server.requests().size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
