@@ -135,14 +135,22 @@ const server_options& fake_server::options() const {
 }
 
 void fake_server::push_fault(fault f) {
+    std::lock_guard order(state_->fifo_mu);
     std::lock_guard lock(state_->mu);
     state_->faults.push_back(std::move(f));
 }
 
 void fake_server::push_faults(std::size_t count, fault f) {
+    std::lock_guard order(state_->fifo_mu);
     std::lock_guard lock(state_->mu);
     for (std::size_t i = 0; i < count; ++i)
         state_->faults.push_back(f);
+}
+
+void fake_server::set_fault_rule(fault_rule rule) {
+    auto shared = rule ? std::make_shared<const fault_rule>(std::move(rule)) : nullptr;
+    std::lock_guard lock(state_->mu);
+    state_->rule = std::move(shared);
 }
 
 std::size_t fake_server::pending_faults() const {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -105,6 +106,9 @@ struct request_record {
     unsigned status = 0;  ///< what was answered; 0: nothing (a reset, or cut short by stop())
 };
 
+/// Decides the fault of one request from what it carries (see set_fault_rule()).
+using fault_rule = std::function<fault(const request_record&)>;
+
 /// The server. Endpoints (under /v1): POST /images/generations (JSON),
 /// POST /images/edits and /images/variations (multipart/form-data), and
 /// GET /files/<id>.png for images answered by url (no API key needed). Requests
@@ -152,9 +156,20 @@ class fake_server {
     void push_faults(std::size_t count, fault f);
     std::size_t pending_faults() const;
 
-    /// Every request so far, in arrival order. A record is added when its
-    /// request has been read whole; its fields, files and status are filled in
-    /// before the response's first byte is sent.
+    /// Decides the fault of each request that finds the FIFO empty: `rule` is
+    /// called with the request's record (method, target, headers, fields and
+    /// files as requests() gives them; status still 0) and its result applies
+    /// to that request. Unlike the FIFO, this is deterministic under
+    /// concurrency and across a client's transparent re-sends: the same request
+    /// always gets the same fault. Works with keep_records off. Replaces the
+    /// previous rule; an empty one (the default) means kind::none. Called on
+    /// the server's threads, concurrently when opts.threads > 1, without the
+    /// server's lock held: it must be thread safe and must not throw.
+    void set_fault_rule(fault_rule rule);
+
+    /// Every request so far, in arrival order. A record is added, fields and
+    /// files included, when its request has been read whole; its status is
+    /// filled in before the response's first byte is sent.
     std::vector<request_record> requests() const;
     /// Waits until at least `count` requests have arrived (been read whole;
     /// their answers may still be under way) or the timeout passed; returns

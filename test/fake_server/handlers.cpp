@@ -155,8 +155,7 @@ http_response empty_ok() {
     return res;
 }
 
-http_response generations(fake_server::state& st, const http_request& req, request_record& rec,
-                          bool build) {
+http_response generations(fake_server::state& st, const http_request& req, bool build) {
     if (media_type(req[http::field::content_type]) != "application/json") {
         return invalid_request("Invalid Content-Type header (" +
                                    std::string(req[http::field::content_type]) +
@@ -170,11 +169,6 @@ http_response generations(fake_server::state& st, const http_request& req, reque
             "We could not parse the JSON body of your request. The OpenAI API expects a JSON "
             "payload, but what was sent was not valid JSON.",
             {}, {});
-    }
-    for (const auto& m : jv.as_object()) {
-        rec.fields.emplace_back(std::string(m.key()), m.value().is_string()
-                                                          ? std::string(m.value().as_string())
-                                                          : json::serialize(m.value()));
     }
     for (const auto& m : jv.as_object()) {
         if (!is_one_of(m.key(), {"prompt", "model", "n", "quality", "response_format",
@@ -261,8 +255,13 @@ std::optional<http_response> check_files(const std::vector<upload>& files) {
     return std::nullopt;
 }
 
-http_response uploads(fake_server::state& st, const http_request& req, request_record& rec,
-                      bool build, bool edit) {
+// A part sent as a file: one with a filename, or under a file's name without one.
+bool is_file_part(const multipart_part& part, bool edit) {
+    return part.filename || part.name == "image" ||
+           (edit && (part.name == "image[]" || part.name == "mask"));
+}
+
+http_response uploads(fake_server::state& st, const http_request& req, bool build, bool edit) {
     const auto boundary = multipart_boundary(req[http::field::content_type]);
     if (!boundary) {
         return invalid_request(
@@ -273,19 +272,10 @@ http_response uploads(fake_server::state& st, const http_request& req, request_r
     std::vector<upload> files;
     multipart_part part;
     while (parser.next(part)) {
-        const bool file_name = part.name == "image" || (edit && part.name == "image[]") ||
-                               (edit && part.name == "mask");
-        if (part.filename || file_name) {
-            rec.files.emplace_back(part.name, part.filename.value_or(""),
-                                   part.content_type.value_or(""), part.data.size());
-            rec.file_crc32.push_back(static_cast<std::uint32_t>(
-                ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(part.data.data()),
-                        static_cast<uInt>(part.data.size()))));
+        if (is_file_part(part, edit))
             files.push_back(upload{part.name, part.name, part});
-        } else {
-            rec.fields.emplace_back(part.name, std::string(part.data));
+        else
             fields.emplace_back(part.name, std::string(part.data));
-        }
     }
     if (!parser.error().empty())
         return invalid_request("Invalid multipart/form-data body: " + parser.error(), {}, {});
@@ -418,10 +408,48 @@ http_response file_download(fake_server::state& st, std::string_view path) {
     return res;
 }
 
+bool is_post_to(const http_request& req, std::string_view path) {
+    return req.method() == http::verb::post &&
+           req.target().substr(0, req.target().find('?')) == path;
+}
+
 }  // namespace
 
-http_response answer(fake_server::state& st, const http_request& req, request_record& rec,
-                     bool build_images) {
+void record_body(const http_request& req, request_record& rec) {
+    const bool edit = is_post_to(req, "/v1/images/edits");
+    if (is_post_to(req, "/v1/images/generations")) {
+        if (media_type(req[http::field::content_type]) != "application/json")
+            return;
+        error_code ec;
+        const json::value jv = json::parse(req.body(), ec);
+        if (ec || !jv.is_object())
+            return;
+        for (const auto& m : jv.as_object()) {
+            rec.fields.emplace_back(std::string(m.key()), m.value().is_string()
+                                                              ? std::string(m.value().as_string())
+                                                              : json::serialize(m.value()));
+        }
+    } else if (edit || is_post_to(req, "/v1/images/variations")) {
+        const auto boundary = multipart_boundary(req[http::field::content_type]);
+        if (!boundary)
+            return;
+        multipart_parser parser(req.body(), *boundary);
+        multipart_part part;
+        while (parser.next(part)) {
+            if (!is_file_part(part, edit)) {
+                rec.fields.emplace_back(part.name, std::string(part.data));
+                continue;
+            }
+            rec.files.emplace_back(part.name, part.filename.value_or(""),
+                                   part.content_type.value_or(""), part.data.size());
+            rec.file_crc32.push_back(static_cast<std::uint32_t>(
+                ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(part.data.data()),
+                        static_cast<uInt>(part.data.size()))));
+        }
+    }
+}
+
+http_response answer(fake_server::state& st, const http_request& req, bool build_images) {
     std::string_view path = req.target();
     path = path.substr(0, path.find('?'));
     const bool post = req.method() == http::verb::post;
@@ -455,8 +483,8 @@ http_response answer(fake_server::state& st, const http_request& req, request_re
         }
     }
     if (path == "/v1/images/generations")
-        return generations(st, req, rec, build_images);
-    return uploads(st, req, rec, build_images, path == "/v1/images/edits");
+        return generations(st, req, build_images);
+    return uploads(st, req, build_images, path == "/v1/images/edits");
 }
 
 }  // namespace openai::images::testing::detail

@@ -157,8 +157,21 @@ asio::awaitable<after> respond(Stream& stream, connection& c, detail::http_reque
     rec.content_type = std::string(req[http::field::content_type]);
     rec.received = received;
     rec.connection_id = c.id;
+    detail::record_body(req, rec);
     fault f;
-    const std::size_t index = detail::arrive(st, rec, f);
+    std::shared_ptr<const fault_rule> rule;
+    std::size_t index = 0;
+    {
+        std::lock_guard order(st.fifo_mu);
+        {
+            std::lock_guard lock(st.mu);
+            if (st.faults.empty())
+                rule = st.rule;
+        }
+        index = detail::arrive(st, rec, f);
+    }
+    if (rule)
+        f = (*rule)(rec);
 
     const auto delay = st.opts.latency + f.latency;
     if (delay.count() > 0) {
@@ -172,7 +185,7 @@ asio::awaitable<after> respond(Stream& stream, connection& c, detail::http_reque
 
     const bool replaced =
         f.what == kind::status || f.what == kind::raw_body || f.what == kind::malformed_json;
-    detail::http_response res = detail::answer(st, req, rec, !replaced);
+    detail::http_response res = detail::answer(st, req, !replaced);
     if (replaced)
         res = detail::fault_response(f);
     detail::add_common_headers(

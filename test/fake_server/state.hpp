@@ -45,6 +45,11 @@ struct fake_server::state {
     mutable std::mutex mu;
     mutable std::condition_variable cv;
     std::deque<fault> faults;
+    std::shared_ptr<const fault_rule> rule;  // copied out under `mu`, called without it
+    // Held, before `mu`, by push_fault() and by a request from finding the FIFO
+    // empty (and so asking the rule) until arrive() has taken its fault: no
+    // fault pushed or taken in between can make the two disagree.
+    std::mutex fifo_mu;
     std::vector<request_record> records;
     std::size_t arrived = 0;  // requests read whole, kept in records or not
     std::map<std::string, std::shared_ptr<const detail::png_image>> files;  // url answers
@@ -76,16 +81,19 @@ namespace detail {
 /// Starts accepting connections on st.acceptor (bound and listening).
 void spawn_acceptor(fake_server::state& st);
 
+/// Fills in the fields and files `req` carries: the JSON members of a
+/// generation, the parts of an edit's or a variation's multipart body.
+void record_body(const http_request& req, request_record& rec);
+
 /// Takes the next fault (kind::none when there is none) and appends `rec` to
 /// the records (unless !opts.keep_records), waking wait_for_requests();
 /// returns its index for finish().
 std::size_t arrive(fake_server::state& st, request_record rec, fault& f);
 
-/// The normal answer to a request; records its fields and files in `rec`.
-/// With build_images false the request is checked and recorded but a success
-/// gets an empty 200 (the caller replaces it with a fault's answer).
-http_response answer(fake_server::state& st, const http_request& req, request_record& rec,
-                     bool build_images);
+/// The normal answer to a request. With build_images false the request is
+/// checked but a success gets an empty 200 (the caller replaces it with a
+/// fault's answer).
+http_response answer(fake_server::state& st, const http_request& req, bool build_images);
 
 /// The answer of a status, raw_body or malformed_json fault.
 http_response fault_response(const fault& f);
@@ -98,7 +106,7 @@ http_response error_response(unsigned status, std::string_view type, std::string
 void add_common_headers(fake_server::state& st, http_response& res,
                         std::chrono::milliseconds processing);
 
-/// Stores what answer() found and the status answered (0: none) in record `index`.
+/// Stores `rec`'s fields and files and the status answered (0: none) in record `index`.
 void finish(fake_server::state& st, std::size_t index, request_record&& rec, unsigned status);
 
 }  // namespace detail

@@ -44,6 +44,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
@@ -783,6 +784,47 @@ BOOST_AUTO_TEST_CASE(fault_and_server_latency_delay_the_answer) {
     start = steady::now();
     BOOST_TEST(c.exchange(c.generation(R"({"prompt":"p"})")).result_int() == 200u);
     BOOST_TEST((steady::now() - start >= 20ms));
+}
+
+BOOST_AUTO_TEST_CASE(fault_rule_decides_by_the_request_when_the_fifo_is_empty) {
+    std::mutex mu;
+    std::vector<std::string> asked;  // what the rule saw, in order
+    t::fake_server server({.keep_records = false});
+    server.set_fault_rule([&](const t::request_record& r) {
+        const std::string prompt = field(r, "prompt");
+        {
+            std::lock_guard lock(mu);
+            asked.push_back(r.method + " " + r.target + " " + prompt);
+        }
+        if (prompt == "fail")
+            return t::fault{.what = t::fault::kind::status, .status = 503};
+        if (prompt == "reset")
+            return t::fault{.what = t::fault::kind::reset_before_headers};
+        return t::fault{};
+    });
+    server.push_fault({.what = t::fault::kind::status, .status = 429});
+
+    const auto prompt = [](const std::string& p) { return R"({"prompt":")" + p + R"("})"; };
+    auto c = connected(server);
+    BOOST_TEST(c.exchange(c.generation(prompt("fail"))).result_int() == 429u);  // the FIFO's
+    BOOST_TEST(c.exchange(c.generation(prompt("fail"))).result_int() == 503u);
+    BOOST_TEST(c.exchange(c.generation(prompt("ok"))).result_int() == 200u);
+    BOOST_TEST(c.exchange(c.generation(prompt("fail"))).result_int() == 503u);  // every time
+    auto reset = c.generation(prompt("reset"));
+    BOOST_REQUIRE(!c.write(reset));
+    response_parser p;
+    BOOST_TEST(c.read(p).failed());
+    BOOST_TEST(!p.is_header_done());
+
+    server.set_fault_rule({});
+    auto d = connected(server);
+    BOOST_TEST(d.exchange(d.generation(prompt("fail"))).result_int() == 200u);
+    BOOST_TEST(server.requests().empty());
+    std::lock_guard lock(mu);
+    const std::string gen = "POST /v1/images/generations ";
+    BOOST_TEST(
+        asked == (std::vector<std::string>{gen + "fail", gen + "ok", gen + "fail", gen + "reset"}),
+        boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(close_after_requests_closes_after_the_second_response) {
