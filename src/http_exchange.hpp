@@ -28,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -140,17 +141,22 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     }
     stats.requests.fetch_add(1, std::memory_order_relaxed);
 
-    http::response_parser<http::string_body> p;
-    p.header_limit(l.max_response_header);
-    p.body_limit(l.max_response_body);
+    // Interim (1xx) responses come before the final one and are skipped
+    // (RFC 9110, section 15.2), a bounded number of them. 101 is never
+    // asked for, so it is as malformed as a status under 100.
+    constexpr int max_interim = 16;
+    std::optional<http::response_parser<http::string_body>> parser;
     expire(phase_end(t.response_header, deadline));
-    {
-        auto [ec, n] = co_await http::async_read_header(s, buffer, p, tuple_awaitable);
+    for (int interim = 0;; ++interim) {
+        parser.emplace();
+        parser->header_limit(l.max_response_header);
+        parser->body_limit(l.max_response_body);
+        auto [ec, n] = co_await http::async_read_header(s, buffer, *parser, tuple_awaitable);
         stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
         if (cancelled(cs))
             co_return aborted("reading the response header");
         if (ec) {
-            r.stale = reused && closed_by_peer(ec);
+            r.stale = reused && interim == 0 && closed_by_peer(ec);
             if (ec == beast::error::timeout) {
                 r.ec = timeout_error(client_errc::response_header_timeout, deadline);
             } else if (ec == http::error::header_limit || ec == http::error::body_limit) {
@@ -169,7 +175,20 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             r.message = "reading the response header: " + r.ec.message();
             co_return r;
         }
+        const unsigned status = parser->get().result_int();
+        if (status < 100 || status == 101 || (status < 200 && interim == max_interim)) {
+            r.ec = client_errc::malformed_response;
+            const bool too_many = status >= 100 && status != 101;
+            r.message =
+                "reading the response header: " + r.ec.message() + " (status " +
+                std::to_string(status) +
+                (too_many ? " after " + std::to_string(interim) + " interim responses)" : ")");
+            co_return r;
+        }
+        if (status >= 200)
+            break;
     }
+    auto& p = *parser;
     while (!p.is_done()) {
         expire(phase_end(t.body_idle, deadline));
         auto [ec, n] = co_await http::async_read_some(s, buffer, p, tuple_awaitable);
@@ -197,7 +216,9 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     }
     expire(steady::time_point::max());
     r.response = p.release();
-    r.keep_alive = r.response.keep_alive();
+    // Bytes after the response were not asked for (requests are never
+    // pipelined): on reuse they would be read as the next response.
+    r.keep_alive = r.response.keep_alive() && buffer.size() == 0;
     co_return r;
 }
 

@@ -20,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace {
 
@@ -194,6 +195,58 @@ BOOST_AUTO_TEST_CASE(http_1_0_responses_are_read_and_not_kept_alive) {
         BOOST_TEST(s.connections() == 2u);
         BOOST_TEST(f.c.stats().open_connections == 0u);
     }
+}
+
+BOOST_AUTO_TEST_CASE(interim_responses_are_skipped_and_bad_statuses_refused) {
+    const std::string final_response =
+        ok_head("Content-Length: " + std::to_string(h::images_json().size()) + "\r\n") +
+        h::images_json();
+    {
+        h::server s({.head = "HTTP/1.1 100 Continue\r\n\r\n"
+                             "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" +
+                             final_response,
+                     .end = h::ending::keep_open},
+                    h::tls_mode::server);
+        hostile_case f(s);
+        const auto r = f.generate();
+        BOOST_TEST_REQUIRE(!r.ec, f.diag.message());
+        BOOST_TEST(r.response.data.at(0).url.value() == "https://127.0.0.1/files/a.png");
+    }
+    // Endless interim responses, a status under 100 and an unasked-for 101.
+    std::string many;
+    for (int i = 0; i < 17; ++i)
+        many += "HTTP/1.1 100 Continue\r\n\r\n";
+    for (const auto& [head, why] :
+         {std::pair{many + final_response, std::string("after 16 interim responses")},
+          std::pair{std::string("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"),
+                    std::string("status 0)")},
+          std::pair{std::string("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"),
+                    std::string("status 101)")}}) {
+        h::server s({.head = head}, h::tls_mode::server);
+        hostile_case f(s);
+        BOOST_TEST_CONTEXT(why) {
+            BOOST_TEST(f.generate().ec == oi::client_errc::malformed_response);
+            BOOST_TEST(contains(f.diag.message(), why), f.diag.message());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bytes_after_a_response_stop_the_connection_being_reused) {
+    // A second, unasked-for response right after the first: were the
+    // connection kept, it would be read as the next request's answer.
+    const std::string one =
+        ok_head("Content-Length: " + std::to_string(h::images_json().size()) + "\r\n") +
+        h::images_json();
+    h::server s({.head = one + "HTTP/1.1 500 Injected\r\nContent-Length: 0\r\n\r\n",
+                 .end = h::ending::keep_open},
+                h::tls_mode::server);
+    hostile_case f(s);
+    for (int i = 0; i < 2; ++i) {
+        const auto r = f.generate();
+        BOOST_TEST(!r.ec, f.diag.message());
+    }
+    BOOST_TEST(s.connections() == 2u);
+    BOOST_TEST(f.c.stats().connections_reused == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(connection_closed_mid_body_is_a_truncated_response) {
