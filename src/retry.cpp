@@ -34,8 +34,10 @@ std::optional<double> parse_number(std::string_view s) {
     return v;
 }
 
-// IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+// IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT", as seconds since 1970.
+// Not a time_point: system_clock counts nanoseconds in 64 bits, which spans only
+// the years 1678 to 2262, and a server may send any year.
+std::optional<std::time_t> parse_http_date(std::string_view s) {
     std::tm tm{};
     std::istringstream in{std::string(trim(s))};
     in.imbue(std::locale::classic());
@@ -47,7 +49,7 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     const std::time_t t = timegm(&tm);
     if (t == static_cast<std::time_t>(-1))
         return std::nullopt;
-    return std::chrono::system_clock::from_time_t(t);
+    return t;
 }
 
 }  // namespace
@@ -61,8 +63,11 @@ std::optional<std::chrono::milliseconds> server_retry_after(
     } else if (auto secs = parse_number(retry_after)) {
         ms = *secs * 1000.0;
     } else if (auto date = parse_http_date(retry_after)) {
-        ms = static_cast<double>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(*date - now).count());
+        // In double milliseconds, truncated as a duration_cast would: no
+        // overflow whatever the year.
+        const double now_ms =
+            std::chrono::duration<double, std::milli>(now.time_since_epoch()).count();
+        ms = std::trunc(static_cast<double>(*date) * 1000.0 - now_ms);
     }
     if (!ms || *ms < 0)
         return std::nullopt;
@@ -70,7 +75,10 @@ std::optional<std::chrono::milliseconds> server_retry_after(
     // within a microsecond of a whole millisecond before rounding up.
     if (const double whole = std::round(*ms); std::abs(*ms - whole) < 1e-3)
         *ms = whole;
-    if (*ms > static_cast<double>(cap.count()))
+    // A cap near milliseconds::max() is 2^63 as a double, which does not
+    // convert back to int64: a wait of 2^63 ms or more is over any cap.
+    constexpr double two_to_63 = 9223372036854775808.0;
+    if (*ms > static_cast<double>(cap.count()) || std::ceil(*ms) >= two_to_63)
         return std::nullopt;
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*ms)));
 }
@@ -129,6 +137,12 @@ std::chrono::milliseconds computed_backoff(const retry_policy& policy, std::size
     const double capped = std::min(base, static_cast<double>(policy.max_backoff.count()));
     const double r = random01 >= 0.0 ? std::min(random01, 1.0) : 0.0;  // NaN counts as 0
     const double jittered = capped * (1.0 - 0.25 * r);
+    if (!(jittered > 0.0))
+        return std::chrono::milliseconds(0);
+    // max_backoff near milliseconds::max() ("no cap") becomes 2^63 as a
+    // double, which does not convert back to int64: the cap itself is the answer.
+    if (jittered >= static_cast<double>(policy.max_backoff.count()))
+        return policy.max_backoff;
     return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
 }
 

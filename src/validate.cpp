@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <span>
 #include <string>
+#include <type_traits>
 
 namespace openai::images {
 namespace {
@@ -60,6 +61,48 @@ std::size_t utf8_length(std::string_view s) {
         s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// The offset of the first byte that does not start a well-formed UTF-8
+// sequence (Unicode, table 3-7: no overlong forms, no surrogates, nothing
+// above U+10FFFF), or npos when the whole string is well-formed.
+std::size_t invalid_utf8_at(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t more = 0;                // continuation bytes
+        unsigned char lo = 0x80, hi = 0xBF;  // range of the first continuation byte
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            more = 2;
+            if (c == 0xE0)
+                lo = 0xA0;
+            if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            more = 3;
+            if (c == 0xF0)
+                lo = 0x90;
+            if (c == 0xF4)
+                hi = 0x8F;
+        } else {
+            return i;
+        }
+        if (s.size() - i - 1 < more)
+            return i;
+        for (std::size_t k = 1; k <= more; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
+                return i;
+        }
+        i += more + 1;
+    }
+    return std::string_view::npos;
+}
+
 constexpr std::uint64_t mib = 1024 * 1024;
 
 // One request's checks; each returns the first broken rule.
@@ -92,6 +135,53 @@ class checker {
                             std::to_string(limit));
         }
         return {};
+    }
+
+    // A string sent in a JSON body, where strings are UTF-8: anything else
+    // would make the body invalid JSON.
+    error_code utf8(std::string_view value, std::string_view name) {
+        const std::size_t at = invalid_utf8_at(value);
+        if (at == std::string_view::npos)
+            return {};
+        constexpr char hex[] = "0123456789ABCDEF";
+        const auto b = static_cast<unsigned char>(value[at]);
+        return fail(client_errc::value_not_allowed, std::string(name),
+                    std::string(name) + ": not valid UTF-8 (byte 0x" + hex[b >> 4] + hex[b & 0xF] +
+                        " at offset " + std::to_string(at) +
+                        "); the request is sent as JSON, whose strings must be UTF-8");
+    }
+
+    template <class E>
+    error_code utf8(const std::optional<E>& v, std::string_view name) {
+        if (!v)
+            return {};
+        if constexpr (std::is_same_v<E, std::string>)
+            return utf8(std::string_view(*v), name);
+        else
+            return utf8(std::string_view(v->value()), name);
+    }
+
+    // Every string of a generation request goes into its JSON body.
+    error_code json_strings(const CreateImageRequest& r) {
+        if (auto ec = utf8(std::string_view(r.prompt), "prompt"))
+            return ec;
+        if (auto ec = utf8(r.model, "model"))
+            return ec;
+        if (auto ec = utf8(r.quality, "quality"))
+            return ec;
+        if (auto ec = utf8(r.response_format, "response_format"))
+            return ec;
+        if (auto ec = utf8(r.output_format, "output_format"))
+            return ec;
+        if (auto ec = utf8(r.size, "size"))
+            return ec;
+        if (auto ec = utf8(r.moderation, "moderation"))
+            return ec;
+        if (auto ec = utf8(r.background, "background"))
+            return ec;
+        if (auto ec = utf8(r.style, "style"))
+            return ec;
+        return utf8(r.user, "user");
     }
 
     error_code range(const std::optional<std::int64_t>& v, std::string_view name, std::int64_t lo,
@@ -357,6 +447,8 @@ error_code validate(const CreateImageRequest& r, diagnostics& diag, validate_opt
     checker c(traits_of(r.model, "(unset)"), diag);
     const family f = c.model().fam;
     const bool dalle = f == family::dall_e_2 || f == family::dall_e_3;
+    if (auto ec = c.json_strings(r))
+        return ec;
     if (auto ec = c.prompt(r.prompt))
         return ec;
     if (auto ec = c.n(r.n))

@@ -24,8 +24,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <list>
 #include <iterator>
+#include <list>
 #include <optional>
 #include <string>
 #include <vector>

@@ -28,6 +28,9 @@ struct validate_options {
 /// and at most 32000 characters, n in 1..10, output_compression in 0..100,
 /// partial_images in 0..3, size `auto` or `WIDTHxHEIGHT`, 1 to 16 input images
 /// that can be read, a PNG mask with the first image's dimensions.
+/// Every string of a generation request (prompt, model, size, user…) must be
+/// well-formed UTF-8, as the request is sent as JSON: otherwise
+/// client_errc::value_not_allowed naming the field and the offending byte.
 /// When the model is unset: generations get the model-independent checks (the
 /// API picks the model from the other fields), edits are checked as
 /// gpt-image-1.5 and variations as dall-e-2, the API's defaults.

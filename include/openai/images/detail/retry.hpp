@@ -25,7 +25,8 @@ std::optional<std::chrono::milliseconds> server_retry_after(
 std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view text);
 
 /// min(initial * 2^retry_index, max), reduced by up to 25 % jitter;
-/// `random01` in [0, 1) picks the jitter.
+/// `random01` in [0, 1) picks the jitter. Always in [0, max_backoff] (0 for a
+/// zero or negative policy), for any policy up to milliseconds::max().
 std::chrono::milliseconds computed_backoff(const retry_policy& policy, std::size_t retry_index,
                                            double random01) noexcept;
 
