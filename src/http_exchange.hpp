@@ -100,6 +100,33 @@ inline exchange_result aborted(std::string_view phase) {
     return r;
 }
 
+// A failed read of the response header or body as reported: Beast's limits,
+// truncation and parse errors become codes of ours, a Beast timeout the
+// phase's own (or deadline_exceeded). In the header, a close by the peer stays
+// as it is (it may be a stale connection); in the body it is a truncation.
+inline exchange_result read_failure(error_code ec, bool body, steady::time_point deadline) {
+    exchange_result r;
+    const std::string phase =
+        body ? "reading the response body: " : "reading the response header: ";
+    if (ec == beast::error::timeout) {
+        r.ec = timeout_error(
+            body ? client_errc::body_idle_timeout : client_errc::response_header_timeout, deadline);
+    } else if (ec == http::error::body_limit || (!body && ec == http::error::header_limit)) {
+        // A Content-Length over the body limit is refused with the header.
+        r.ec = client_errc::response_too_large;
+    } else if (ec == http::error::partial_message || (body && closed_by_peer(ec))) {
+        r.ec = client_errc::truncated_response;
+    } else if (malformed(ec)) {
+        r.ec = client_errc::malformed_response;
+        r.message = phase + r.ec.message() + " (" + ec.message() + ")";
+        return r;
+    } else {
+        r.ec = ec;
+    }
+    r.message = phase + r.ec.message();
+    return r;
+}
+
 /// Writes `req` to `s` and reads the whole response, using `buffer` for what
 /// was read past it. `expire(tp)` arms the stream's timeout for the next
 /// operations (steady::time_point::max(): none). `reused`: the connection
@@ -156,24 +183,9 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         if (cancelled(cs))
             co_return aborted("reading the response header");
         if (ec) {
-            r.stale = reused && interim == 0 && closed_by_peer(ec);
-            if (ec == beast::error::timeout) {
-                r.ec = timeout_error(client_errc::response_header_timeout, deadline);
-            } else if (ec == http::error::header_limit || ec == http::error::body_limit) {
-                // A Content-Length over the body limit is refused with the header.
-                r.ec = client_errc::response_too_large;
-            } else if (ec == http::error::partial_message) {
-                r.ec = client_errc::truncated_response;
-            } else if (malformed(ec)) {
-                r.ec = client_errc::malformed_response;
-                r.message =
-                    "reading the response header: " + r.ec.message() + " (" + ec.message() + ")";
-                co_return r;
-            } else {
-                r.ec = ec;
-            }
-            r.message = "reading the response header: " + r.ec.message();
-            co_return r;
+            auto failed = read_failure(ec, false, deadline);
+            failed.stale = reused && interim == 0 && closed_by_peer(ec);
+            co_return failed;
         }
         const unsigned status = parser->get().result_int();
         if (status < 100 || status == 101 || (status < 200 && interim == max_interim)) {
@@ -195,24 +207,8 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
         if (cancelled(cs))
             co_return aborted("reading the response body");
-        if (ec) {
-            if (ec == beast::error::timeout) {
-                r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
-            } else if (ec == http::error::body_limit) {
-                r.ec = client_errc::response_too_large;
-            } else if (ec == http::error::partial_message || closed_by_peer(ec)) {
-                r.ec = client_errc::truncated_response;
-            } else if (malformed(ec)) {
-                r.ec = client_errc::malformed_response;
-                r.message =
-                    "reading the response body: " + r.ec.message() + " (" + ec.message() + ")";
-                co_return r;
-            } else {
-                r.ec = ec;
-            }
-            r.message = "reading the response body: " + r.ec.message();
-            co_return r;
-        }
+        if (ec)
+            co_return read_failure(ec, true, deadline);
     }
     expire(steady::time_point::max());
     r.response = p.release();
