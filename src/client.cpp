@@ -368,6 +368,8 @@ asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_r
             diag.assign({}, r.message);
         } else {
             record_metadata(r.response, meta);
+            meta.header_received = r.header_received;
+            meta.body_received = r.body_received;
             if (!(r.ec = on_success(impl, r, result, diag)))
                 co_return error_code{};
             should_retry_header = r.response["x-should-retry"];

@@ -48,6 +48,7 @@ struct exchange_result {
     bool stale = false;
     bool keep_alive = false;
     http::response<http::string_body> response;
+    steady::time_point header_received{}, body_received{};  ///< when each was complete
 };
 
 /// What one exchange adds to the client's counters.
@@ -200,7 +201,15 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         if (status >= 200)
             break;
     }
+    r.header_received = steady::now();
     auto& p = *parser;
+    // The buffer is as large as the header needed (often under 1 KiB) and
+    // each read fills at most what it has free: a large body is read with
+    // room for several TLS records per read, and the room is given back after.
+    constexpr std::size_t large_body = 16 * 1024, body_read_room = 64 * 1024;
+    const bool large = !p.content_length() || *p.content_length() > large_body;
+    if (large && !p.is_done())
+        buffer.reserve(buffer.size() + body_read_room);
     while (!p.is_done()) {
         expire(phase_end(t.body_idle, deadline));
         auto [ec, n] = co_await http::async_read_some(s, buffer, p, tuple_awaitable);
@@ -211,6 +220,9 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             co_return read_failure(ec, true, deadline);
     }
     expire(steady::time_point::max());
+    r.body_received = steady::now();
+    if (large && buffer.capacity() > large_body)
+        buffer.shrink_to_fit();
     r.response = p.release();
     // Bytes after the response were not asked for (requests are never
     // pipelined): on reuse they would be read as the next response.

@@ -1,7 +1,9 @@
 #include <openai/images/json.hpp>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_stack.hpp>
 
 #include <concepts>
 #include <limits>
@@ -346,8 +348,166 @@ std::string to_json(const ImagesResponse& resp) {
     return json::serialize(json::value_from(resp));
 }
 
+namespace {
+
+// A json::parser that builds the document as json::parser does, except for
+// the strings at data[i].b64_json: those are appended straight into
+// std::strings of their own and an empty string stands in the document. The
+// images, nearly all of a large response, are then copied once from the body
+// instead of three times (into the parser's stack, a json::string, the
+// result), and the peak memory is the body plus the images.
+class images_response_handler {
+  public:
+    static constexpr std::size_t max_object_size = json::object::max_size();
+    static constexpr std::size_t max_array_size = json::array::max_size();
+    static constexpr std::size_t max_key_size = json::string::max_size();
+    static constexpr std::size_t max_string_size = json::string::max_size();
+
+    json::value_stack st;
+    std::vector<std::pair<std::size_t, std::string>> images;  ///< (index in data, b64_json)
+
+    images_response_handler() { st.reset(); }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) {
+        begin_value();
+        frames_.push_back({true, {}, 0});
+        return true;
+    }
+    bool on_object_end(std::size_t n, error_code&) {
+        frames_.pop_back();
+        st.push_object(n);
+        return true;
+    }
+    bool on_array_begin(error_code&) {
+        begin_value();
+        frames_.push_back({false, {}, 0});
+        return true;
+    }
+    bool on_array_end(std::size_t n, error_code&) {
+        frames_.pop_back();
+        st.push_array(n);
+        return true;
+    }
+    bool on_key_part(json::string_view s, std::size_t, error_code&) {
+        key_.append(s.data(), s.size());
+        st.push_chars(s);
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, error_code&) {
+        key_.append(s.data(), s.size());
+        frames_.back().key = std::move(key_);
+        key_.clear();
+        st.push_key(s);
+        return true;
+    }
+    bool on_string_part(json::string_view s, std::size_t, error_code&) {
+        start_string();
+        if (image_string_)
+            images.back().second.append(s.data(), s.size());
+        else
+            st.push_chars(s);
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, error_code&) {
+        start_string();
+        in_string_ = false;
+        if (image_string_) {
+            images.back().second.append(s.data(), s.size());
+            st.push_string({});
+        } else {
+            st.push_string(s);
+        }
+        return true;
+    }
+    bool on_number_part(json::string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t i, json::string_view, error_code&) {
+        begin_value();
+        st.push_int64(i);
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
+        begin_value();
+        st.push_uint64(u);
+        return true;
+    }
+    bool on_double(double d, json::string_view, error_code&) {
+        begin_value();
+        st.push_double(d);
+        return true;
+    }
+    bool on_bool(bool b, error_code&) {
+        begin_value();
+        st.push_bool(b);
+        return true;
+    }
+    bool on_null(error_code&) {
+        begin_value();
+        st.push_null();
+        return true;
+    }
+    bool on_comment_part(json::string_view, error_code&) { return true; }
+    bool on_comment(json::string_view, error_code&) { return true; }
+
+  private:
+    struct frame {
+        bool object = false;
+        std::string key;           ///< objects: the key of the value being read
+        std::size_t elements = 0;  ///< arrays: values begun so far
+    };
+
+    void begin_value() {
+        if (!frames_.empty() && !frames_.back().object)
+            ++frames_.back().elements;
+    }
+    // The first part of a string value: is it one of the images?
+    void start_string() {
+        if (in_string_)
+            return;
+        in_string_ = true;
+        begin_value();
+        image_string_ = at_image();
+        if (image_string_)
+            images.emplace_back(frames_[1].elements - 1, std::string());
+    }
+    // The string about to be read is the document's data[i].b64_json.
+    bool at_image() const {
+        return frames_.size() == 3 && frames_[0].object && frames_[0].key == "data" &&
+               !frames_[1].object && frames_[2].object && frames_[2].key == "b64_json";
+    }
+
+    std::vector<frame> frames_;
+    std::string key_;
+    bool in_string_ = false, image_string_ = false;
+};
+
+}  // namespace
+
 error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag) {
-    return parse_body(body, out, diag);
+    json::basic_parser<images_response_handler> p{json::parse_options{}};
+    boost::system::error_code jec;
+    const std::size_t used = p.write_some(false, body.data(), body.size(), jec);
+    if (!jec && used != body.size())
+        jec = json::error::extra_data;
+    if (jec) {
+        diag.assign({}, "response body is not valid JSON (" + jec.message() + ")");
+        return client_errc::invalid_json;
+    }
+    const json::value v = p.handler().st.release();
+    try {
+        ImagesResponse tmp{};
+        read(v, {}, tmp);
+        for (auto& [index, b64] : p.handler().images) {
+            if (index < tmp.data.size())
+                tmp.data[index].b64_json = std::move(b64);
+        }
+        out = std::move(tmp);
+    } catch (const shape_error& e) {
+        diag.assign(e.path, e.path + ": expected " + e.expected);
+        return client_errc::unexpected_json;
+    }
+    return {};
 }
 
 error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag) {

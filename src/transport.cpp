@@ -127,6 +127,9 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
             r.message = "setting the minimum TLS version: " + describe(r.ec);
             co_return r;
         }
+        // OpenSSL's own record buffers (about 34 KiB) are freed while empty:
+        // an idle or waiting connection keeps only Asio's.
+        SSL_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
         c.lowest().expires_at(phase_end(t.tls_handshake, deadline));
         auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
         if (cancelled(cs))

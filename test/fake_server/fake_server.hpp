@@ -40,7 +40,16 @@ std::filesystem::path write_ca_file(const std::filesystem::path& dir);
 /// Cached by size: the same bytes every time. Handy as an upload in tests.
 std::string make_png(std::uint32_t width, std::uint32_t height);
 
+/// A decodable PNG of random pixels (deterministic for a size): incompressible,
+/// about 3 bytes per pixel. For large uploads in benchmarks; not cached.
+std::string make_noise_png(std::uint32_t width, std::uint32_t height);
+
 enum class cert_choice { server, wrong_host, untrusted };
+
+/// What the generated images show: a gradient whose PNG is a few bytes per
+/// row, or random pixels whose PNG does not compress (about 3 bytes per
+/// pixel, as large as real photos get: for benchmarks of large responses).
+enum class image_fill { gradient, noise };
 
 /// One scripted behaviour, applied to one request. Whatever the kind, the
 /// request is read whole and recorded first.
@@ -80,10 +89,11 @@ struct server_options {
     std::size_t close_after_requests = 0;
     /// Close a kept-alive connection idle for this long (0: never).
     std::chrono::milliseconds idle_close{0};
-    std::chrono::milliseconds latency{0};  ///< added to every request
-    std::size_t threads = 1;               ///< threads running the server's own io_context
-    std::size_t max_image_side = 4096;     ///< generated images are capped to this
-    std::uint16_t port = 0;                ///< 0: an ephemeral port
+    std::chrono::milliseconds latency{0};    ///< added to every request
+    std::size_t threads = 1;                 ///< threads running the server's own io_context
+    std::size_t max_image_side = 4096;       ///< generated images are capped to this
+    image_fill fill = image_fill::gradient;  ///< what generated images show
+    std::uint16_t port = 0;                  ///< 0: an ephemeral port
     /// Keep a request_record of every request. A long benchmark turns this off
     /// so memory stays flat; requests() is then empty (wait_for_requests() works).
     bool keep_records = true;

@@ -96,7 +96,7 @@ http_response images_answer(fake_server::state& st, const plan& p) {
         static_cast<std::uint32_t>(std::clamp<std::size_t>(st.opts.max_image_side, 1, UINT32_MAX));
     w = std::min(w, cap);
     h = std::min(h, cap);
-    const auto img = cached_png(w, h);
+    const auto img = cached_png(w, h, st.opts.fill);
 
     ImagesResponse r;
     r.created = static_cast<std::int64_t>(std::time(nullptr));

@@ -35,7 +35,7 @@ namespace fake = openai::images::testing;
 constexpr std::string_view usage =
     "usage: fake-openai-server [--port N] [--tls | --plain] [--cert-dir DIR] [--api-key KEY]\n"
     "                          [--threads N] [--latency-ms N] [--max-side N] [--keep-records]\n"
-    "                          [--self-test]\n"
+    "                          [--noise-images] [--self-test]\n"
     "  --port N        listen on 127.0.0.1:N (default 0: any free port)\n"
     "  --tls, --plain  HTTPS with a test CA generated now (default), or plain HTTP\n"
     "  --cert-dir DIR  write the test CA's certificate to DIR/ca.pem\n"
@@ -43,6 +43,7 @@ constexpr std::string_view usage =
     "  --threads N     threads serving connections (default 1)\n"
     "  --latency-ms N  added to every request (default 0)\n"
     "  --max-side N    largest image side generated (default 4096)\n"
+    "  --noise-images  generate incompressible images (random pixels, ~3 bytes/pixel)\n"
     "  --keep-records  keep a record of every request (memory grows with each)\n"
     "  --self-test     start, send one generation to itself over TLS, check it, exit\n";
 
@@ -120,6 +121,8 @@ int main(int argc, char** argv) {
             opts.tls = false;
         } else if (arg == "--keep-records") {
             opts.keep_records = true;
+        } else if (arg == "--noise-images") {
+            opts.fill = fake::image_fill::noise;
         } else if (arg == "--self-test") {
             self = true;
         } else if (arg == "--cert-dir" && has_value) {

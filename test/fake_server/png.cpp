@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,18 @@ unsigned char ramp(std::uint64_t i, std::uint64_t n) {
 }
 
 constexpr unsigned char blue = 160;
+
+// Noise rows: filter None and bytes from a xorshift generator seeded by the
+// size, so deflate cannot shrink them and the PNG is as large as a photo gets.
+void fill_noise_row(std::vector<unsigned char>& row, std::uint64_t& state) {
+    row[0] = 0;  // None
+    for (std::size_t i = 1; i < row.size(); ++i) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        row[i] = static_cast<unsigned char>(state >> 24);
+    }
+}
 
 // Row 0 uses the Sub filter, every later row the Up filter: a later row's
 // bytes are all zero but for the green step, so deflate shrinks it to almost nothing.
@@ -96,7 +109,7 @@ struct deflater {
 
 }  // namespace
 
-std::string encode_png(std::uint32_t width, std::uint32_t height) {
+std::string encode_png(std::uint32_t width, std::uint32_t height, image_fill fill) {
     if (width == 0 || height == 0)
         throw std::invalid_argument("fake_server: a PNG needs a positive width and height");
     std::string out("\x89PNG\r\n\x1a\n", 8);
@@ -114,8 +127,12 @@ std::string encode_png(std::uint32_t width, std::uint32_t height) {
     std::string idat;
     deflater z;
     std::vector<unsigned char> row(1 + 3 * std::size_t{width});
+    std::uint64_t state = (std::uint64_t{width} << 32 | height) | 1;
     for (std::uint32_t y = 0; y < height; ++y) {
-        fill_row(row, y, width, height);
+        if (fill == image_fill::noise)
+            fill_noise_row(row, state);
+        else
+            fill_row(row, y, width, height);
         z.feed(row, y + 1 == height, idat);
     }
     put_chunk(out, "IDAT", idat);
@@ -123,16 +140,17 @@ std::string encode_png(std::uint32_t width, std::uint32_t height) {
     return out;
 }
 
-std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height) {
+std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height,
+                                            image_fill fill) {
     using entry = std::shared_future<std::shared_ptr<const png_image>>;
     static std::mutex mu;
-    static std::map<std::pair<std::uint32_t, std::uint32_t>, entry> cache;
+    static std::map<std::tuple<std::uint32_t, std::uint32_t, image_fill>, entry> cache;
 
     std::promise<std::shared_ptr<const png_image>> promise;
     entry found;
     {
         std::lock_guard lock(mu);
-        auto [it, inserted] = cache.try_emplace({width, height});
+        auto [it, inserted] = cache.try_emplace({width, height, fill});
         if (inserted)
             it->second = promise.get_future().share();
         else
@@ -145,7 +163,7 @@ std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t h
         auto img = std::make_shared<png_image>();
         img->width = width;
         img->height = height;
-        img->png = encode_png(width, height);
+        img->png = encode_png(width, height, fill);
         img->b64 = base64_encode(std::string_view(img->png));
         promise.set_value(img);
         return img;
@@ -161,6 +179,10 @@ namespace openai::images::testing {
 
 std::string make_png(std::uint32_t width, std::uint32_t height) {
     return detail::cached_png(width, height)->png;
+}
+
+std::string make_noise_png(std::uint32_t width, std::uint32_t height) {
+    return detail::encode_png(width, height, image_fill::noise);
 }
 
 }  // namespace openai::images::testing

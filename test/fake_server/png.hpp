@@ -1,7 +1,10 @@
 // The fake server's images: real, decodable PNGs (8-bit RGB, zlib-compressed
-// IDAT, correct CRCs) of a gradient that compresses to a few bytes per row,
-// encoded once per size and shared by every response.
+// IDAT, correct CRCs), either of a gradient that compresses to a few bytes per
+// row or of noise that does not compress at all (benchmarks of large
+// responses), encoded once per size and shared by every response.
 #pragma once
+
+#include "fake_server.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -17,12 +20,14 @@ struct png_image {
     std::string b64;
 };
 
-/// Encodes a width x height gradient (both at least 1). Throws std::runtime_error
-/// when zlib fails.
-std::string encode_png(std::uint32_t width, std::uint32_t height);
+/// Encodes a width x height image (both at least 1) of the given fill.
+/// Throws std::runtime_error when zlib fails.
+std::string encode_png(std::uint32_t width, std::uint32_t height,
+                       image_fill fill = image_fill::gradient);
 
-/// encode_png's result for this size, encoded on first use and kept for the
-/// process's lifetime; thread safe (concurrent first uses encode once).
-std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height);
+/// encode_png's result for this size and fill, encoded on first use and kept
+/// for the process's lifetime; thread safe (concurrent first uses encode once).
+std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height,
+                                            image_fill fill = image_fill::gradient);
 
 }  // namespace openai::images::testing::detail

@@ -121,6 +121,10 @@ struct response_metadata {
     /// tokens), names in lower case, in the order received.
     std::vector<std::pair<std::string, std::string>> rate_limits{};
     std::size_t attempts = 0;  ///< HTTP attempts made, retries included
+    /// When the last response's header, then its whole body, had been read
+    /// (default-constructed when none came): the time to the first body byte
+    /// and the transfer time of the body, as seen by the client.
+    std::chrono::steady_clock::time_point header_received{}, body_received{};
 
     /// The value of one x-ratelimit-* header, empty when absent.
     std::string_view rate_limit(std::string_view name) const noexcept {

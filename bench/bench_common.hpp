@@ -1,0 +1,117 @@
+// Shared by the benchmark programs: flag parsing, the process's memory as
+// /proc reports it, percentiles and the one JSON line each program prints.
+#pragma once
+
+#include <openai/images.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bench {
+
+namespace oi = openai::images;
+using steady = std::chrono::steady_clock;
+
+/// --name value pairs; every flag takes a value.
+class flags {
+  public:
+    flags(int argc, char** argv) {
+        for (int i = 1; i < argc; ++i) {
+            const std::string_view a = argv[i];
+            if (a.size() < 3 || a.substr(0, 2) != "--" || i + 1 >= argc)
+                throw std::invalid_argument("expected --name value, got " + std::string(a));
+            values_[std::string(a.substr(2))] = argv[++i];
+        }
+    }
+    std::string str(const std::string& name, std::string fallback = {}) const {
+        const auto it = values_.find(name);
+        if (it != values_.end())
+            return it->second;
+        if (fallback.empty())
+            throw std::invalid_argument("missing --" + name);
+        return fallback;
+    }
+    double number(const std::string& name, double fallback) const {
+        const auto it = values_.find(name);
+        return it == values_.end() ? fallback : std::stod(it->second);
+    }
+    std::size_t count(const std::string& name, std::size_t fallback) const {
+        const auto it = values_.find(name);
+        return it == values_.end() ? fallback : std::stoul(it->second);
+    }
+
+  private:
+    std::map<std::string, std::string> values_;
+};
+
+/// A field of /proc/self/status in bytes (VmRSS, VmHWM…), 0 when absent.
+inline std::uint64_t proc_status_bytes(std::string_view field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 &&
+            line[field.size()] == ':')
+            return std::stoull(line.substr(field.size() + 1)) * 1024;  // reported in kB
+    }
+    return 0;
+}
+inline std::uint64_t rss_bytes() {
+    return proc_status_bytes("VmRSS");
+}
+inline std::uint64_t peak_rss_bytes() {
+    return proc_status_bytes("VmHWM");
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0), so that a later peak
+/// belongs to what ran in between. Returns false when the kernel refused.
+inline bool reset_peak_rss() {
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    out.flush();
+    return static_cast<bool>(out);
+}
+
+/// The q-quantile (0..1) of the samples, sorting them.
+inline double quantile(std::vector<double>& v, double q) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const auto i =
+        std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
+    return v[i];
+}
+
+inline double seconds_between(steady::time_point a, steady::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
+
+/// Client options for the fake server: its URL, test CA and key, no retries
+/// (a benchmark counts failures instead of hiding them).
+inline oi::client_options options_from(const flags& f) {
+    oi::client_options o;
+    o.base_url = f.str("url");
+    o.api_key = f.str("key", "sk-test-key");
+    o.tls.ca_file = f.str("ca", "-");
+    if (o.tls.ca_file == "-")
+        o.tls.ca_file.clear();
+    o.retry.max_retries = 0;
+    return o;
+}
+
+inline void print(const boost::json::object& o) {
+    std::cout << boost::json::serialize(o) << std::endl;
+}
+
+}  // namespace bench

@@ -1,0 +1,167 @@
+// Large b64_json answers: a gpt-image generation of n images of a size, from
+// the first body byte (the end of the response header) to every image decoded
+// to bytes, repeated R times
+// after one warm-up. The same process then times what the library does with
+// the body alone (parse + decode, from memory) and a plain memcpy of the same
+// number of bytes, after the peak RSS has been read.
+//
+//   bench_large --url https://127.0.0.1:PORT/v1 --ca ca.pem --model gpt-image-1
+//               --n 4 --size 1024x1024 --runs 3
+#include "bench_common.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+
+#include <cstring>
+#include <memory>
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace bench;
+
+struct run_result {
+    double seconds = 0;        ///< from the response header's end to the last image decoded
+    double total_seconds = 0;  ///< from the request's start
+    double body_seconds = 0;   ///< reading the body (from the header's end to the body's)
+    std::uint64_t b64_bytes = 0, decoded_bytes = 0;
+};
+
+constexpr unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+// Decodes every image; throws unless each is a PNG.
+run_result decode_all(const oi::ImagesResponse& res, std::size_t n) {
+    if (res.data.size() != n)
+        throw std::runtime_error("expected " + std::to_string(n) + " images, got " +
+                                 std::to_string(res.data.size()));
+    run_result r;
+    std::vector<unsigned char> bytes;
+    for (const oi::Image& img : res.data) {
+        oi::diagnostics diag;
+        if (auto ec = oi::decode_image(img, bytes, diag))
+            throw std::runtime_error("decode: " + std::string(diag.message()));
+        if (bytes.size() < 8 || std::memcmp(bytes.data(), png_signature, 8) != 0)
+            throw std::runtime_error("an image is not a PNG");
+        r.b64_bytes += img.b64_json ? img.b64_json->size() : 0;
+        r.decoded_bytes += bytes.size();
+    }
+    return r;
+}
+
+asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& req,
+                              std::size_t runs, std::vector<run_result>& out) {
+    for (std::size_t i = 0; i <= runs; ++i) {  // run 0 is the warm-up
+        oi::diagnostics diag;
+        const auto start = steady::now();
+        auto [ec, res] =
+            co_await client.async_create_image(req, diag, asio::as_tuple(asio::use_awaitable));
+        if (ec)
+            throw std::runtime_error(std::string(diag.message()) + " (" + ec.message() + ")");
+        run_result r = decode_all(res, static_cast<std::size_t>(*req.n));
+        const auto end = steady::now();
+        r.seconds = seconds_between(diag.response().header_received, end);
+        r.total_seconds = seconds_between(start, end);
+        r.body_seconds =
+            seconds_between(diag.response().header_received, diag.response().body_received);
+        if (i > 0)
+            out.push_back(r);
+    }
+}
+
+double mb_per_s(std::uint64_t bytes, double seconds) {
+    return static_cast<double>(bytes) / 1e6 / seconds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    const flags f(argc, argv);
+    const std::size_t runs = f.count("runs", 3);
+    oi::CreateImageRequest req;
+    req.prompt = "a large benchmark image";
+    req.model = oi::ImageModel(f.str("model", "gpt-image-1"));
+    req.n = static_cast<std::int64_t>(f.count("n", 4));
+    req.size = oi::ImageSize(f.str("size", "1024x1024"));
+
+    asio::io_context ioc(1);
+    oi::client_options opts = options_from(f);
+    oi::client client(ioc.get_executor(), opts);
+    std::vector<run_result> results;
+    const std::uint64_t base_rss = rss_bytes();
+    reset_peak_rss();
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, run_all(client, req, runs, results),
+                   [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure)
+        std::rethrow_exception(failure);
+    const std::uint64_t peak = peak_rss_bytes();
+    const std::uint64_t body_bytes = client.stats().bytes_received / (runs + 1);
+
+    // The library's own work on the same body, from memory: parse, then decode.
+    // And a memcpy of as many bytes. Both after the peak was read.
+    std::string body;
+    {
+        // A body of the same size and shape: n base64 strings of valid bytes.
+        boost::json::array data;
+        std::vector<unsigned char> raw(results.at(0).decoded_bytes /
+                                       static_cast<std::size_t>(*req.n));
+        for (std::size_t i = 0; i < raw.size(); ++i)
+            raw[i] = static_cast<unsigned char>(i * 2654435761u >> 13);
+        std::copy(std::begin(png_signature), std::end(png_signature), raw.begin());
+        const std::string b64 = oi::base64_encode(std::span<const unsigned char>(raw));
+        for (std::int64_t i = 0; i < *req.n; ++i)
+            data.push_back(boost::json::object{{"b64_json", b64}});
+        body = boost::json::serialize(boost::json::object{{"created", 1}, {"data", data}});
+    }
+    double parse_decode_s = 1e9;
+    for (int i = 0; i < 3; ++i) {
+        const auto start = steady::now();
+        oi::ImagesResponse res;
+        oi::diagnostics diag;
+        if (oi::parse_images_response(body, res, diag))
+            throw std::runtime_error("parse: " + std::string(diag.message()));
+        decode_all(res, static_cast<std::size_t>(*req.n));
+        parse_decode_s = std::min(parse_decode_s, seconds_between(start, steady::now()));
+    }
+    double memcpy_s = 1e9;
+    {
+        auto dst = std::make_unique_for_overwrite<char[]>(body.size());
+        for (int i = 0; i < 3; ++i) {
+            const auto start = steady::now();
+            std::memcpy(dst.get(), body.data(), body.size());
+            asm volatile("" : : "r"(dst.get()) : "memory");
+            memcpy_s = std::min(memcpy_s, seconds_between(start, steady::now()));
+        }
+    }
+
+    boost::json::array runs_out;
+    for (const run_result& r : results)
+        runs_out.push_back({{"seconds", r.seconds},
+                            {"total_seconds", r.total_seconds},
+                            {"body_seconds", r.body_seconds},
+                            {"b64_bytes", r.b64_bytes},
+                            {"decoded_bytes", r.decoded_bytes},
+                            {"mb_s", mb_per_s(body_bytes, r.seconds)}});
+    const std::uint64_t growth = peak > base_rss ? peak - base_rss : 0;
+    print({{"client", "openai-images"},
+           {"model", f.str("model", "gpt-image-1")},
+           {"n", *req.n},
+           {"size", f.str("size", "1024x1024")},
+           {"body_bytes", body_bytes},
+           {"runs", runs_out},
+           {"base_rss_bytes", base_rss},
+           {"peak_rss_bytes", peak},
+           {"peak_rss_growth_bytes", growth},
+           {"peak_rss_per_payload", static_cast<double>(growth) / static_cast<double>(body_bytes)},
+           {"parse_decode_mb_s", mb_per_s(body.size(), parse_decode_s)},
+           {"memcpy_mb_s", mb_per_s(body.size(), memcpy_s)}});
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "bench_large: " << e.what() << '\n';
+    return 2;
+}
