@@ -264,6 +264,31 @@ bool is_cancelled(asio::cancellation_state st) {
     return st.cancelled() != asio::cancellation_type::none;
 }
 
+exchange_result failed_attempt(error_code ec, std::string message) {
+    exchange_result r;
+    r.ec = ec;
+    r.message = std::move(message);
+    return r;
+}
+
+// The work on a granted connection: connecting it when new, then the
+// exchange. A coroutine of its own so that a request still waiting for a
+// connection holds none of this state (coroutine frames keep every local).
+asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& conn,
+                                                const origin& o, any_request& req,
+                                                steady::time_point deadline) {
+    if (!conn.connected) {
+        auto r = co_await connect(conn, o, deadline, impl.opts.timeout, impl.counters);
+        if (r.ec)
+            co_return r;
+    }
+    if (auto* j = std::get_if<json_request>(&req))
+        co_return co_await exchange(conn, *j, deadline, impl.opts.timeout, impl.opts.limit,
+                                    impl.counters);
+    co_return co_await exchange(conn, std::get<form_request>(req), deadline, impl.opts.timeout,
+                                impl.opts.limit, impl.counters);
+}
+
 // One attempt: a connection from the pool, the exchange, the connection back.
 // A kept-alive connection the server had closed is replaced and the request
 // re-sent, without counting as a retry.
@@ -272,37 +297,19 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
     for (int stale_resends = 0;; ++stale_resends) {
         auto [ec, conn] = co_await impl.pool.acquire(o, deadline);
         if (ec) {
-            exchange_result r;
-            r.ec = ec;
-            r.message = ec == asio::error::operation_aborted
-                            ? "cancelled while waiting for a connection"
-                            : "waiting for a free connection: " + ec.message();
-            co_return r;
+            co_return failed_attempt(ec, ec == asio::error::operation_aborted
+                                             ? "cancelled while waiting for a connection"
+                                             : "waiting for a free connection: " + ec.message());
         }
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             // Granted just as the cancellation came: give it back untouched.
             const bool keep = conn->connected;
             impl.pool.release(o, std::move(conn), keep);
-            exchange_result r;
-            r.ec = asio::error::operation_aborted;
-            r.message = "cancelled while waiting for a connection";
-            co_return r;
+            co_return failed_attempt(asio::error::operation_aborted,
+                                     "cancelled while waiting for a connection");
         }
-        if (!conn->connected) {
-            auto r = co_await connect(*conn, o, deadline, impl.opts.timeout, impl.counters);
-            if (r.ec) {
-                impl.pool.release(o, std::move(conn), false);
-                co_return r;
-            }
-        }
-        exchange_result r;
-        if (auto* j = std::get_if<json_request>(&req)) {
-            r = co_await exchange(*conn, *j, deadline, impl.opts.timeout, impl.opts.limit,
-                                  impl.counters);
-        } else {
-            r = co_await exchange(*conn, std::get<form_request>(req), deadline, impl.opts.timeout,
-                                  impl.opts.limit, impl.counters);
-        }
+        exchange_result r = co_await use_connection(impl, *conn, o, req, deadline);
+        // A failed connect leaves r.ec set: the connection is closed.
         const bool reusable = !r.ec && r.keep_alive &&
                               (impl.opts.pool.max_requests_per_connection == 0 ||
                                conn->requests < impl.opts.pool.max_requests_per_connection);
@@ -344,6 +351,15 @@ error_code interpret(const client_impl& impl, exchange_result& r, ImagesResponse
         return {};
     }
     return api_failure(impl, r, diag);
+}
+
+// Waits before a retry; false when cancelled meanwhile. Apart from
+// retry_loop so that its timer is not in retry_loop's frame.
+asio::awaitable<bool> back_off(client_impl& impl, std::chrono::milliseconds wait) {
+    asio::steady_timer timer(impl.strand, wait);
+    auto [ec] = co_await timer.async_wait(tuple_awaitable);
+    co_return ec != asio::error::operation_aborted &&
+        !is_cancelled(co_await asio::this_coro::cancellation_state);
 }
 
 // Attempts until success, a failure not worth retrying, the retry budget or
@@ -389,10 +405,7 @@ asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_r
         if (diag.on_retry)
             diag.on_retry(diag.attempts().back(), meta);
         impl.counters.retries.fetch_add(1, std::memory_order_relaxed);
-        asio::steady_timer timer(impl.strand, wait);
-        auto [ec] = co_await timer.async_wait(tuple_awaitable);
-        if (ec == asio::error::operation_aborted ||
-            is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        if (!co_await back_off(impl, wait)) {
             diag.assign({}, "the operation was cancelled");
             co_return asio::error::operation_aborted;
         }
