@@ -4,6 +4,8 @@
 // every call is made on the client's strand.
 #pragma once
 
+#include "tls_stream.hpp"
+
 #include <openai/images/client.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -50,7 +52,7 @@ class connection {
     connection(asio::any_io_executor ex, ssl::context* ctx, bool tls, std::uint64_t id);
 
     bool is_tls() const noexcept { return tls_.has_value(); }
-    ssl::stream<beast::tcp_stream>& tls_stream() { return *tls_; }
+    detail::tls_stream& tls_stream() { return *tls_; }
     beast::tcp_stream& plain_stream() { return *plain_; }
     beast::tcp_stream& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
 
@@ -65,7 +67,7 @@ class connection {
 
   private:
     std::optional<beast::tcp_stream> plain_;
-    std::optional<ssl::stream<beast::tcp_stream>> tls_;
+    std::optional<detail::tls_stream> tls_;
 };
 
 using connection_ptr = std::unique_ptr<connection>;

@@ -1,0 +1,128 @@
+#include "tls_stream.hpp"
+
+#include <boost/system/system_error.hpp>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace openai::images::detail {
+
+// The BIO between OpenSSL and the stream's buffers: reads take ciphertext
+// from the input buffer (a retry when it is empty), writes append to the
+// output buffer (always whole).
+struct bio_access {
+    static tls_stream& of(BIO* b) { return *static_cast<tls_stream*>(BIO_get_data(b)); }
+
+    static int read(BIO* b, char* out, int len) {
+        BIO_clear_retry_flags(b);
+        tls_stream& s = of(b);
+        const std::size_t avail = s.in_end_ - s.in_begin_;
+        if (avail == 0 || len <= 0) {
+            BIO_set_retry_read(b);
+            return -1;
+        }
+        const std::size_t n = std::min(avail, static_cast<std::size_t>(len));
+        std::memcpy(out, s.in_.get() + s.in_begin_, n);
+        s.in_begin_ += n;
+        return static_cast<int>(n);
+    }
+    static int write(BIO* b, const char* in, int len) {
+        BIO_clear_retry_flags(b);
+        if (len <= 0)
+            return 0;
+        auto& out = of(b).out_;
+        out.insert(out.end(), in, in + len);
+        return len;
+    }
+    static long ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+    static int create(BIO* b) {
+        BIO_set_init(b, 1);
+        return 1;
+    }
+    static int destroy(BIO*) { return 1; }
+
+    static BIO_METHOD* method() {
+        static BIO_METHOD* const m = [] {
+            BIO_METHOD* bm =
+                BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "openai-images tls");
+            if (bm == nullptr || !BIO_meth_set_read(bm, read) || !BIO_meth_set_write(bm, write) ||
+                !BIO_meth_set_ctrl(bm, ctrl) || !BIO_meth_set_create(bm, create) ||
+                !BIO_meth_set_destroy(bm, destroy))
+                return static_cast<BIO_METHOD*>(nullptr);
+            return bm;
+        }();
+        return m;
+    }
+};
+
+namespace {
+
+[[noreturn]] void throw_ssl(const char* what) {
+    throw boost::system::system_error(boost::system::error_code(static_cast<int>(::ERR_get_error()),
+                                                                asio::error::get_ssl_category()),
+                                      what);
+}
+
+}  // namespace
+
+tls_stream::tls_stream(executor_type ex, asio::ssl::context& ctx) : tcp_(std::move(ex)) {
+    ERR_clear_error();
+    ssl_ = SSL_new(ctx.native_handle());
+    if (ssl_ == nullptr)
+        throw_ssl("creating the TLS connection");
+    BIO_METHOD* method = bio_access::method();
+    BIO* bio = method ? BIO_new(method) : nullptr;
+    if (bio == nullptr) {
+        SSL_free(ssl_);
+        throw_ssl("creating the TLS connection's BIO");
+    }
+    BIO_set_data(bio, this);
+    SSL_set_bio(ssl_, bio, bio);  // one reference, owned by ssl_ from now on
+    SSL_set_connect_state(ssl_);
+    // OpenSSL's own record buffers are freed whenever they are empty.
+    SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
+}
+
+tls_stream::~tls_stream() {
+    SSL_free(ssl_);
+}
+
+tls_stream::call_result tls_stream::step(int (*call)(SSL*, void*, std::size_t, std::size_t*),
+                                         void* data, std::size_t size) {
+    ERR_clear_error();
+    std::size_t n = 0;
+    const int rc = call(ssl_, data, size, &n);
+    call_result r;
+    if (rc > 0) {
+        r.bytes = n;
+        return r;
+    }
+    switch (SSL_get_error(ssl_, rc)) {
+        case SSL_ERROR_WANT_READ:
+            r.next = want::input;
+            return r;
+        case SSL_ERROR_ZERO_RETURN:  // the peer's close_notify
+            r.next = want::error;
+            r.ec = asio::error::eof;
+            return r;
+        case SSL_ERROR_SSL: {
+            r.next = want::error;
+            const unsigned long e = ERR_get_error();
+            if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                r.ec = asio::ssl::error::stream_truncated;
+            else
+                r.ec =
+                    boost::system::error_code(static_cast<int>(e), asio::error::get_ssl_category());
+            return r;
+        }
+        default:  // SSL_ERROR_SYSCALL and the rest: the BIO never fails this way
+            r.next = want::error;
+            r.ec = asio::ssl::error::stream_truncated;
+            return r;
+    }
+}
+
+}  // namespace openai::images::detail

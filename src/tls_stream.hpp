@@ -1,0 +1,212 @@
+// TLS over a beast::tcp_stream, with OpenSSL reading and writing ciphertext
+// through a BIO of ours. Asio's ssl::stream keeps four buffers of 17 KiB per
+// connection (its own two and a BIO pair's two) and copies every byte through
+// the pair; this stream keeps one 17 KiB input buffer and an output buffer of
+// at most one record, and OpenSSL decrypts straight from the input buffer.
+// The socket I/O stays the tcp_stream's, so its timeouts and per-operation
+// cancellation apply as before. Error codes are Asio's: OpenSSL errors in the
+// SSL category, a close without close_notify as ssl::error::stream_truncated,
+// a close_notify as asio::error::eof.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace openai::images::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+class tls_stream {
+  public:
+    using executor_type = beast::tcp_stream::executor_type;
+    using next_layer_type = beast::tcp_stream;
+    using lowest_layer_type = beast::tcp_stream;
+
+    /// Throws boost::system::system_error when OpenSSL cannot make the SSL object.
+    tls_stream(executor_type ex, asio::ssl::context& ctx);
+    ~tls_stream();
+    tls_stream(const tls_stream&) = delete;
+    tls_stream& operator=(const tls_stream&) = delete;
+
+    SSL* native_handle() const noexcept { return ssl_; }
+    beast::tcp_stream& next_layer() noexcept { return tcp_; }
+    executor_type get_executor() noexcept { return tcp_.get_executor(); }
+
+    /// The client side of the handshake. Signature void(error_code).
+    template <class Token>
+    auto async_handshake(Token&& token) {
+        return asio::async_compose<Token, void(boost::system::error_code)>(
+            io_op<handshake_call, false>{this, {}}, token, tcp_);
+    }
+
+    /// Decrypted bytes, at least one unless an error. Signature void(error_code, size_t).
+    template <class MutableBuffers, class Token>
+    auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+        asio::mutable_buffer b;
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers) && b.size() == 0; ++it)
+            b = *it;
+        return asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+            io_op<read_call, true>{this, {b.data(), b.size()}}, token, tcp_);
+    }
+
+    /// Encrypts and sends up to one TLS record's worth of the buffers (16 KiB),
+    /// gathered first when they are several. Signature void(error_code, size_t).
+    template <class ConstBuffers, class Token>
+    auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+        const std::size_t n = std::min(asio::buffer_size(buffers), max_record);
+        asio::const_buffer first;
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers) && first.size() == 0; ++it)
+            first = *it;
+        void* data = const_cast<void*>(first.data());
+        if (first.size() < n) {
+            stage_.resize(n);
+            asio::buffer_copy(asio::buffer(stage_), buffers, n);
+            data = stage_.data();
+        }
+        return asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+            io_op<write_call, true>{this, {data, n}}, token, tcp_);
+    }
+
+  private:
+    // One TLS record's payload: each write encrypts at most this much.
+    static constexpr std::size_t max_record = 16 * 1024;
+    // A whole record as sent (payload, header, tag and padding) fits.
+    static constexpr std::size_t input_size = 17 * 1024;
+
+    enum class want { done, input, error };
+    struct call_result {
+        want next = want::done;
+        std::size_t bytes = 0;
+        boost::system::error_code ec{};
+    };
+    // One non-blocking step of OpenSSL: what it did, or what it waits for.
+    call_result step(int (*call)(SSL*, void*, std::size_t, std::size_t*), void* data,
+                     std::size_t size);
+    struct handshake_call {
+        static int run(SSL* s, void*, std::size_t, std::size_t* n) {
+            *n = 0;
+            return SSL_do_handshake(s);
+        }
+    };
+    struct read_call {
+        static int run(SSL* s, void* data, std::size_t size, std::size_t* n) {
+            return SSL_read_ex(s, data, size, n);
+        }
+    };
+    struct write_call {
+        static int run(SSL* s, void* data, std::size_t size, std::size_t* n) {
+            return SSL_write_ex(s, data, size < max_record ? size : max_record, n);
+        }
+    };
+
+    // The composed operation: run the OpenSSL call; send what it produced;
+    // read more ciphertext when it needs some; repeat until it is done. A
+    // result known without any I/O (plaintext OpenSSL already had) is
+    // delivered through a post, never from inside the initiating function.
+    template <class Call, bool WithSize>
+    struct io_op {
+        tls_stream* s;
+        struct {
+            void* data;
+            std::size_t size;
+        } buf;
+        call_result result{};
+        enum { starting, writing, reading, deferred } state = starting;
+        bool async = false;  // an operation of the next layer or a post has run
+
+        template <class Self>
+        void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
+            switch (state) {
+                case starting:
+                    if (WithSize && buf.size == 0)
+                        return finish(self, {}, 0);  // nothing asked: nothing done
+                    break;
+                case deferred:
+                    return finish(self, result.ec, result.bytes);
+                case writing:
+                    s->out_.clear();
+                    if (ec)
+                        return finish(self, ec, 0);
+                    if (result.next == want::done)
+                        return finish(self, {}, result.bytes);
+                    if (result.next == want::error)
+                        return finish(self, result.ec, 0);
+                    return read_more(self);  // want::input
+                case reading:
+                    if (ec == asio::error::eof)
+                        ec = asio::ssl::error::stream_truncated;  // no close_notify came
+                    if (ec)
+                        return finish(self, ec, 0);
+                    s->in_begin_ = 0;
+                    s->in_end_ = n;
+                    break;
+            }
+            result = s->step(&Call::run, buf.data, buf.size);
+            if (!s->out_.empty()) {
+                // Sent before anything else: a handshake message, an alert, or
+                // the records of a write. The step completes in `writing`.
+                state = writing;
+                async = true;
+                asio::async_write(s->tcp_, asio::buffer(s->out_), std::move(self));
+                return;
+            }
+            if (result.next == want::done)
+                return finish(self, {}, result.bytes);
+            if (result.next == want::error)
+                return finish(self, result.ec, 0);
+            read_more(self);
+        }
+
+        template <class Self>
+        void read_more(Self& self) {
+            if (!s->in_)
+                s->in_ = std::make_unique_for_overwrite<unsigned char[]>(input_size);
+            state = reading;
+            async = true;
+            s->tcp_.async_read_some(asio::buffer(s->in_.get(), input_size), std::move(self));
+        }
+
+        template <class Self>
+        void finish(Self& self, boost::system::error_code ec, std::size_t n) {
+            if (!async) {
+                result.ec = ec;
+                result.bytes = n;
+                state = deferred;
+                async = true;
+                asio::post(s->tcp_.get_executor(), std::move(self));
+                return;
+            }
+            if constexpr (WithSize)
+                self.complete(ec, n);
+            else
+                self.complete(ec);
+        }
+    };
+
+    friend struct bio_access;
+
+    beast::tcp_stream tcp_;
+    SSL* ssl_ = nullptr;
+    std::unique_ptr<unsigned char[]> in_;  // ciphertext read, [in_begin_, in_end_) not yet used
+    std::size_t in_begin_ = 0, in_end_ = 0;
+    std::vector<unsigned char> out_;    // ciphertext to send
+    std::vector<unsigned char> stage_;  // a write's plaintext, when gathered from several buffers
+};
+
+}  // namespace openai::images::detail
