@@ -414,30 +414,18 @@ asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_r
     }
 }
 
-template <class Request>
-asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Request req,
+// The network part of an operation whose request is already validated and
+// encoded (by spawn).
+asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, any_request wire,
                                          diagnostics* user_diag) {
     op_result out;
     diagnostics local_diag;
     diagnostics& diag = user_diag ? *user_diag : local_diag;
-    diag.clear();
     try {
         // Cancellation of any kind ends the operation; the default filter
         // would pass terminal cancellation only.
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         co_await asio::this_coro::throw_if_cancelled(false);
-
-        const auto& opts = impl->opts;
-        if (opts.api_key.empty() && impl->url.o.host == "api.openai.com") {
-            diag.assign("api_key",
-                        "api_key: no API key; set OPENAI_API_KEY or client_options::api_key");
-            out.ec = client_errc::missing_api_key;
-            co_return out;
-        }
-        any_request wire;
-        if ((out.ec = prepare(*impl, req, wire, diag)))
-            co_return out;
-
         out.ec = co_await retry_loop(*impl, impl->url.o, wire, diag, out.value,
                                      [](client_impl& i, exchange_result& r, ImagesResponse& resp,
                                         diagnostics& d) { return interpret(i, r, resp, d); });
@@ -447,13 +435,43 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, Requ
     co_return out;
 }
 
+// An operation that failed before the network: it still completes through
+// the strand and the handler's executor, never inside the initiating call.
+asio::awaitable<op_result> failed_operation(error_code ec) {
+    op_result out;
+    out.ec = ec;
+    co_return out;
+}
+
+// Validation and encoding run here, at initiation, on the caller's thread:
+// the request object itself never enters a coroutine frame, so a request
+// waiting for a connection holds only its encoded form.
 template <class Request>
 void spawn(const std::shared_ptr<client_impl>& impl, Request req, diagnostics* diag,
            images_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
-    asio::co_spawn(
-        impl->strand, run_operation<Request>(impl, std::move(req), diag),
-        op_completion<images_handler, ImagesResponse>{std::move(handler), std::move(ex)});
+    op_completion<images_handler, ImagesResponse> done{std::move(handler), std::move(ex)};
+    diagnostics local_diag;
+    diagnostics& d = diag ? *diag : local_diag;
+    d.clear();
+    error_code ec;
+    any_request wire;
+    try {
+        if (impl->opts.api_key.empty() && impl->url.o.host == "api.openai.com") {
+            d.assign("api_key",
+                     "api_key: no API key; set OPENAI_API_KEY or client_options::api_key");
+            ec = client_errc::missing_api_key;
+        } else {
+            ec = prepare(*impl, req, wire, d);
+        }
+    } catch (...) {
+        ec = error_from_exception(d);
+    }
+    if (ec) {
+        asio::co_spawn(impl->strand, failed_operation(ec), std::move(done));
+        return;
+    }
+    asio::co_spawn(impl->strand, run_operation(impl, std::move(wire), diag), std::move(done));
 }
 
 // GET of an image URL. The API key goes only to the base URL's own origin.
