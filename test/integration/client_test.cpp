@@ -125,9 +125,15 @@ BOOST_AUTO_TEST_CASE(generation_b64_json_decodes_to_the_requested_size) {
     oi::diagnostics diag;
     auto req = small_generation();
     req.n = 2;
+    const auto before = std::chrono::steady_clock::now();
     auto r = run_one(ioc, [&](auto h) { c.async_create_image(req, diag, h); });
+    const auto after = std::chrono::steady_clock::now();
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << diag.message());
     BOOST_REQUIRE_EQUAL(r.response.data.size(), 2u);
+    // The header, then the body, were read within the operation.
+    BOOST_TEST((diag.response().header_received > before));
+    BOOST_TEST((diag.response().body_received >= diag.response().header_received));
+    BOOST_TEST((diag.response().body_received < after));
     for (const auto& img : r.response.data) {
         BOOST_TEST(!img.url.has_value());
         const auto info = decoded_info(img);
@@ -839,6 +845,9 @@ BOOST_AUTO_TEST_CASE(resets_and_truncation_without_retries_give_their_errors) {
     const auto r = f.generate();
     BOOST_TEST(r.ec == asio::error::connection_reset);
     BOOST_TEST(contains(f.diag.message(), "response header"));
+    // No response came: no timestamps either.
+    BOOST_TEST((f.diag.response().header_received == std::chrono::steady_clock::time_point{}));
+    BOOST_TEST((f.diag.response().body_received == std::chrono::steady_clock::time_point{}));
     // The pool is healthy afterwards.
     BOOST_TEST(!f.generate().ec);
     BOOST_TEST(f.c.stats().open_connections == 1u);
