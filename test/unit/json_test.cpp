@@ -219,6 +219,32 @@ BOOST_AUTO_TEST_CASE(wrong_types_name_the_json_path) {
     BOOST_TEST(diag.param() == "usage.input_tokens");
 }
 
+// The images' strings are parsed apart from the rest of the document; these
+// check that they land in the right image, escapes included, and that only
+// data[i].b64_json is taken that way.
+BOOST_AUTO_TEST_CASE(b64_json_strings_go_to_their_own_images) {
+    const auto r = parse_ok(
+        R"({"created":1,"data":[{"url":"u0"},{"b64_json":"QUJD\/w==","revised_prompt":"p"},)"
+        R"({"b64_json":"","url":"u2"}],"extra":{"b64_json":"zz"},"b64_json":"top"})");
+    BOOST_REQUIRE_EQUAL(r.data.size(), 3u);
+    BOOST_TEST(!r.data[0].b64_json.has_value());
+    BOOST_TEST(r.data[0].url.value() == "u0");
+    BOOST_TEST(r.data[1].b64_json.value() == "QUJD/w==");
+    BOOST_TEST(r.data[1].revised_prompt.value() == "p");
+    BOOST_TEST(r.data[2].b64_json.value() == "");
+    BOOST_TEST(r.data[2].url.value() == "u2");
+
+    oi::ImagesResponse bad;
+    oi::diagnostics diag;
+    BOOST_TEST(oi::parse_images_response(R"({"created":1,"data":[{"b64_json":5}]})", bad, diag) ==
+               oi::client_errc::unexpected_json);
+    BOOST_TEST(diag.message() == "data[0].b64_json: expected a string");
+    BOOST_TEST(oi::parse_images_response(R"({"created":1,"data":[{"b64_json":"QUJD"}]} x)", bad,
+                                         diag) == oi::client_errc::invalid_json);
+    BOOST_TEST(oi::parse_images_response(R"({"created":1,"data":[{"b64_json":"QUJD)", bad, diag) ==
+               oi::client_errc::invalid_json);
+}
+
 BOOST_AUTO_TEST_CASE(not_json_is_invalid_json) {
     oi::ImagesResponse r;
     oi::diagnostics diag;
