@@ -30,20 +30,13 @@ namespace http = boost::beast::http;
 using namespace bench;
 using tcp = asio::ip::tcp;
 
-struct tally {
-    steady::time_point measure_from, stop_at;
-    std::vector<double> latency_ms;
-    std::uint64_t ok = 0, errors = 0;
-    std::string first_error;
-};
-
 struct target {
     tcp::endpoint endpoint;
     std::string host, path;
 };
 
 asio::awaitable<void> connection(asio::ssl::context& ctx, const target& tg, const std::string& key,
-                                 tally& t) {
+                                 rate_tally& t) {
     auto ex = co_await asio::this_coro::executor;
     http::request<http::string_body> req{http::verb::post, tg.path + "/images/generations", 11};
     req.set(http::field::host, tg.host);
@@ -72,19 +65,11 @@ asio::awaitable<void> connection(asio::ssl::context& ctx, const target& tg, cons
             if (!ec)
                 std::tie(ec, n) = co_await http::async_read(stream, buffer, res,
                                                             asio::as_tuple(asio::use_awaitable));
-            const auto end = steady::now();
             const bool good =
                 !ec && res.result_int() == 200 && res.body().find("\"url\"") != std::string::npos;
-            if (end >= t.measure_from && end < t.stop_at) {
-                if (good) {
-                    ++t.ok;
-                    t.latency_ms.push_back(
-                        std::chrono::duration<double, std::milli>(end - start).count());
-                } else if (t.errors++ == 0) {
-                    t.first_error =
-                        ec ? ec.message() : "status " + std::to_string(res.result_int());
-                }
-            }
+            t.record(start, steady::now(), good, [&] {
+                return ec ? ec.message() : "status " + std::to_string(res.result_int());
+            });
             if (!ec && !res.keep_alive())
                 break;  // reconnect
         }
@@ -111,28 +96,12 @@ int main(int argc, char** argv) try {
     ctx.load_verify_file(f.str("ca"));
     ctx.set_verify_mode(asio::ssl::verify_peer);
 
-    tally t;
-    t.measure_from = steady::now() + std::chrono::duration_cast<steady::duration>(
-                                         std::chrono::duration<double>(warmup));
-    t.stop_at = t.measure_from + std::chrono::duration_cast<steady::duration>(
-                                     std::chrono::duration<double>(duration));
-    t.latency_ms.reserve(1 << 20);
+    rate_tally t(warmup, duration);
     for (std::size_t i = 0; i < concurrency; ++i)
         asio::co_spawn(ioc, connection(ctx, tg, key, t), asio::detached);
     ioc.run();
 
-    const double seconds = seconds_between(t.measure_from, t.stop_at);
-    boost::json::object out{{"client", "beast-floor"},
-                            {"concurrency", concurrency},
-                            {"requests", t.ok},
-                            {"errors", t.errors},
-                            {"seconds", seconds},
-                            {"rps", static_cast<double>(t.ok) / seconds},
-                            {"p50_ms", quantile(t.latency_ms, 0.50)},
-                            {"p99_ms", quantile(t.latency_ms, 0.99)}};
-    if (t.errors)
-        out["first_error"] = t.first_error;
-    print(out);
+    print(t.summary("beast-floor", concurrency));
     return t.errors == 0 && t.ok > 0 ? 0 : 1;
 } catch (const std::exception& e) {
     std::cerr << "beast_floor: " << e.what() << '\n';

@@ -4,6 +4,9 @@
 
 #include <openai/images.hpp>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -11,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -108,6 +112,63 @@ inline oi::client_options options_from(const flags& f) {
         o.tls.ca_file.clear();
     o.retry.max_retries = 0;
     return o;
+}
+
+/// The requests of one small-request client that completed inside the
+/// measured window, which opens after the warm-up and lasts `duration`.
+struct rate_tally {
+    steady::time_point measure_from, stop_at;
+    std::vector<double> latency_ms;
+    std::uint64_t ok = 0, errors = 0;
+    std::string first_error;
+
+    rate_tally(double warmup, double duration)
+        : measure_from(steady::now() + std::chrono::duration_cast<steady::duration>(
+                                           std::chrono::duration<double>(warmup))),
+          stop_at(measure_from + std::chrono::duration_cast<steady::duration>(
+                                     std::chrono::duration<double>(duration))) {
+        latency_ms.reserve(1 << 20);
+    }
+
+    /// Counts a request that started at `start` and ended at `end`, when it
+    /// ended inside the window; `error` is called for the first failure's text.
+    template <class Error>
+    void record(steady::time_point start, steady::time_point end, bool good, Error&& error) {
+        if (end < measure_from || end >= stop_at)
+            return;
+        if (good) {
+            ++ok;
+            latency_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+        } else if (errors++ == 0) {
+            first_error = error();
+        }
+    }
+
+    /// The JSON line: requests, errors, rate and latency percentiles.
+    boost::json::object summary(std::string_view client, std::size_t concurrency) {
+        const double seconds = seconds_between(measure_from, stop_at);
+        boost::json::object out{{"client", client},
+                                {"concurrency", concurrency},
+                                {"requests", ok},
+                                {"errors", errors},
+                                {"seconds", seconds},
+                                {"rps", static_cast<double>(ok) / seconds},
+                                {"p50_ms", quantile(latency_ms, 0.50)},
+                                {"p99_ms", quantile(latency_ms, 0.99)}};
+        if (errors)
+            out["first_error"] = first_error;
+        return out;
+    }
+};
+
+/// Runs `task` on `ioc` until the io_context is out of work; rethrows what
+/// the coroutine threw.
+inline void run_to_end(boost::asio::io_context& ioc, boost::asio::awaitable<void> task) {
+    std::exception_ptr failure;
+    boost::asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure)
+        std::rethrow_exception(failure);
 }
 
 inline void print(const boost::json::object& o) {

@@ -93,12 +93,7 @@ int main(int argc, char** argv) try {
     std::vector<run_result> results;
     const std::uint64_t base_rss = rss_bytes();
     reset_peak_rss();
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, run_all(client, req, runs, results),
-                   [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure)
-        std::rethrow_exception(failure);
+    run_to_end(ioc, run_all(client, req, runs, results));
     const std::uint64_t peak = peak_rss_bytes();
     const std::uint64_t body_bytes = client.stats().bytes_received / (runs + 1);
 

@@ -20,14 +20,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace bench;
 
-struct tally {
-    steady::time_point measure_from, stop_at;
-    std::vector<double> latency_ms;
-    std::uint64_t ok = 0, errors = 0;
-    std::string first_error;
-};
-
-asio::awaitable<void> worker(oi::client& client, tally& t) {
+asio::awaitable<void> worker(oi::client& client, rate_tally& t) {
     oi::CreateImageRequest req;
     req.prompt = "a small red fox";
     req.model = oi::ImageModel::dall_e_2;
@@ -40,18 +33,12 @@ asio::awaitable<void> worker(oi::client& client, tally& t) {
         oi::diagnostics diag;
         auto [ec, res] =
             co_await client.async_create_image(req, diag, asio::as_tuple(asio::use_awaitable));
-        const auto end = steady::now();
-        if (end < t.measure_from || end >= t.stop_at)
-            continue;
-        if (ec || res.data.size() != 1 || !res.data[0].url ||
-            !res.data[0].url->starts_with("https://")) {
-            if (t.errors++ == 0)
-                t.first_error = ec ? std::string(diag.message()) + " (" + ec.message() + ")"
-                                   : "unexpected answer";
-            continue;
-        }
-        ++t.ok;
-        t.latency_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+        const bool good = !ec && res.data.size() == 1 && res.data[0].url &&
+                          res.data[0].url->starts_with("https://");
+        t.record(start, steady::now(), good, [&] {
+            return ec ? std::string(diag.message()) + " (" + ec.message() + ")"
+                      : std::string("unexpected answer");
+        });
     }
 }
 
@@ -67,28 +54,13 @@ int main(int argc, char** argv) try {
     opts.pool.max_connections = std::max<std::size_t>(concurrency, 1);  // no worker waits
     oi::client client(ioc.get_executor(), opts);
 
-    tally t;
-    t.measure_from = steady::now() + std::chrono::duration_cast<steady::duration>(
-                                         std::chrono::duration<double>(warmup));
-    t.stop_at = t.measure_from + std::chrono::duration_cast<steady::duration>(
-                                     std::chrono::duration<double>(duration));
-    t.latency_ms.reserve(1 << 20);
+    rate_tally t(warmup, duration);
     for (std::size_t i = 0; i < concurrency; ++i)
         asio::co_spawn(ioc, worker(client, t), asio::detached);
     ioc.run();
 
-    const double seconds = seconds_between(t.measure_from, t.stop_at);
-    boost::json::object out{{"client", "openai-images"},
-                            {"concurrency", concurrency},
-                            {"requests", t.ok},
-                            {"errors", t.errors},
-                            {"seconds", seconds},
-                            {"rps", static_cast<double>(t.ok) / seconds},
-                            {"p50_ms", quantile(t.latency_ms, 0.50)},
-                            {"p99_ms", quantile(t.latency_ms, 0.99)},
-                            {"connections_opened", client.stats().connections_opened}};
-    if (t.errors)
-        out["first_error"] = t.first_error;
+    boost::json::object out = t.summary("openai-images", concurrency);
+    out["connections_opened"] = client.stats().connections_opened;
     print(out);
     return t.errors == 0 && t.ok > 0 ? 0 : 1;
 } catch (const std::exception& e) {

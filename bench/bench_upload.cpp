@@ -76,12 +76,7 @@ int main(int argc, char** argv) try {
     asio::io_context ioc(1);
     oi::client client(ioc.get_executor(), options_from(f));
     std::vector<run_result> results;
-    std::exception_ptr failure;
-    asio::co_spawn(ioc, run_all(client, req, runs, results),
-                   [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure)
-        std::rethrow_exception(failure);
+    run_to_end(ioc, run_all(client, req, runs, results));
 
     boost::json::array runs_out;
     for (const run_result& r : results)

@@ -9,52 +9,14 @@
 // recorded. One untimed warm-up run comes first. Prints one JSON line on
 // stdout. The server's CA is taken from NODE_EXTRA_CA_CERTS.
 
-import { createRequire } from "node:module";
-import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
-
-const require = createRequire(new URL("../.node/node_modules/", import.meta.url));
-const OpenAI = require("openai").default;
+import { makeClient, parseOptions } from "./common.mjs";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function usage(message) {
-  process.stderr.write(
-    `large.mjs: ${message}\n` +
-      "usage: large.mjs --url URL --key KEY --model MODEL --n N --size WxH --runs R\n",
-  );
-  process.exit(2);
-}
 
 function fail(message) {
   process.stderr.write(`large.mjs: ${message}\n`);
   process.exit(1);
-}
-
-function parseOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        url: { type: "string" },
-        key: { type: "string" },
-        model: { type: "string", default: "gpt-image-1" },
-        n: { type: "string", default: "1" },
-        size: { type: "string", default: "1024x1024" },
-        runs: { type: "string", default: "3" },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    usage(err.message);
-  }
-  if (!values.url) usage("--url is required");
-  if (!values.key) usage("--key is required");
-  const n = Number(values.n);
-  const runs = Number(values.runs);
-  if (!Number.isInteger(n) || n < 1) usage("--n must be a positive integer");
-  if (!Number.isInteger(runs) || runs < 1) usage("--runs must be a positive integer");
-  return { url: values.url, key: values.key, model: values.model, n, size: values.size, runs };
 }
 
 async function runOnce(client, opts) {
@@ -88,8 +50,13 @@ async function runOnce(client, opts) {
 }
 
 async function main() {
-  const opts = parseOptions();
-  const client = new OpenAI({ apiKey: opts.key, baseURL: opts.url, maxRetries: 0 });
+  const opts = parseOptions("large.mjs", "--url URL --key KEY --model M --n N --size WxH --runs R", {
+    model: { type: "string", default: "gpt-image-1" },
+    n: { type: "int", default: 1 },
+    size: { type: "string", default: "1024x1024" },
+    runs: { type: "int", default: 3 },
+  });
+  const client = makeClient(opts);
   const baseRss = process.memoryUsage().rss;
 
   await runOnce(client, opts);

@@ -10,48 +10,8 @@
 // and per-request latencies are recorded. Prints one JSON line on stdout.
 // The server's CA is taken from NODE_EXTRA_CA_CERTS.
 
-import { createRequire } from "node:module";
-import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
-
-const require = createRequire(new URL("../.node/node_modules/", import.meta.url));
-const OpenAI = require("openai").default;
-const { VERSION: SDK_VERSION } = require("openai/version");
-
-function usage(message) {
-  process.stderr.write(
-    `small.mjs: ${message}\n` +
-      "usage: small.mjs --url URL --key KEY --concurrency C --duration SECONDS --warmup SECONDS\n",
-  );
-  process.exit(2);
-}
-
-function parseOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        url: { type: "string" },
-        key: { type: "string" },
-        concurrency: { type: "string", default: "1" },
-        duration: { type: "string", default: "5" },
-        warmup: { type: "string", default: "1" },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    usage(err.message);
-  }
-  if (!values.url) usage("--url is required");
-  if (!values.key) usage("--key is required");
-  const concurrency = Number(values.concurrency);
-  const duration = Number(values.duration);
-  const warmup = Number(values.warmup);
-  if (!Number.isInteger(concurrency) || concurrency < 1) usage("--concurrency must be a positive integer");
-  if (!Number.isFinite(duration) || duration <= 0) usage("--duration must be a positive number");
-  if (!Number.isFinite(warmup) || warmup < 0) usage("--warmup must be a non-negative number");
-  return { url: values.url, key: values.key, concurrency, duration, warmup };
-}
+import { SDK_VERSION, makeClient, parseOptions } from "./common.mjs";
 
 function percentile(sorted, q) {
   if (sorted.length === 0) return null;
@@ -70,8 +30,12 @@ function describe(err) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
-  const opts = parseOptions();
-  const client = new OpenAI({ apiKey: opts.key, baseURL: opts.url, maxRetries: 0 });
+  const opts = parseOptions("small.mjs", "--url URL --key KEY --concurrency C --duration SECONDS --warmup SECONDS", {
+    concurrency: { type: "int", default: 1 },
+    duration: { type: "number", default: 5 },
+    warmup: { type: "number", default: 1, nonNegative: true },
+  });
+  const client = makeClient(opts);
 
   // "warmup" -> "measure" -> "stop". A request is attributed to the phase
   // that is current when it completes; requests completing after the stop
