@@ -154,7 +154,9 @@ using json_request = http::request<http::string_body>;
 using form_request = http::request<multipart_body>;
 using any_request = std::variant<json_request, form_request>;
 
-using op_result = result_of_op<ImagesResponse>;
+// The response is allocated only when it arrives: a waiting operation's
+// frames (this result is in two of them) stay small.
+using op_result = result_of_op<std::unique_ptr<ImagesResponse>>;
 using download_result = result_of_op<std::string>;
 
 template <class Message>
@@ -291,11 +293,19 @@ asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& c
 
 // One attempt: a connection from the pool, the exchange, the connection back.
 // A kept-alive connection the server had closed is replaced and the request
-// re-sent, without counting as a retry.
+// re-sent, without counting as a retry. `first`, when given, is the outcome of
+// the first acquisition, already made by the caller.
+using acquired = std::pair<error_code, connection_ptr>;
+
 asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any_request& req,
-                                         steady::time_point deadline) {
+                                         steady::time_point deadline, acquired* first) {
     for (int stale_resends = 0;; ++stale_resends) {
-        auto [ec, conn] = co_await impl.pool.acquire(o, deadline);
+        acquired got;
+        if (first != nullptr && stale_resends == 0)
+            got = std::move(*first);
+        else
+            got = co_await impl.pool.acquire(o, deadline);
+        auto& [ec, conn] = got;
         if (ec) {
             co_return failed_attempt(ec, ec == asio::error::operation_aborted
                                              ? "cancelled while waiting for a connection"
@@ -367,11 +377,11 @@ asio::awaitable<bool> back_off(client_impl& impl, std::chrono::milliseconds wait
 // response into the result or an error.
 template <class Result, class OnSuccess>
 asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_request& wire,
-                                       diagnostics& diag, Result& result, OnSuccess on_success) {
-    const auto deadline = steady::now() + impl.opts.timeout.total;
+                                       diagnostics& diag, Result& result, OnSuccess on_success,
+                                       steady::time_point deadline, acquired* first) {
     auto& meta = diag.response();
     for (std::size_t retry = 0;; ++retry) {
-        auto r = co_await attempt(impl, o, wire, deadline);
+        auto r = co_await attempt(impl, o, wire, deadline, retry == 0 ? first : nullptr);
         ++meta.attempts;
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             diag.assign({}, "the operation was cancelled");
@@ -426,9 +436,21 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, any_
         // would pass terminal cancellation only.
         co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         co_await asio::this_coro::throw_if_cancelled(false);
-        out.ec = co_await retry_loop(*impl, impl->url.o, wire, diag, out.value,
-                                     [](client_impl& i, exchange_result& r, ImagesResponse& resp,
-                                        diagnostics& d) { return interpret(i, r, resp, d); });
+        const auto deadline = steady::now() + impl->opts.timeout.total;
+        // The connection first: a request still waiting for one holds only
+        // this frame, not yet those of the retry loop and the attempt.
+        acquired first = co_await impl->pool.acquire(impl->url.o, deadline);
+        out.ec = co_await retry_loop(
+            *impl, impl->url.o, wire, diag, out.value,
+            [](client_impl& i, exchange_result& r, std::unique_ptr<ImagesResponse>& resp,
+               diagnostics& d) {
+                auto parsed = std::make_unique<ImagesResponse>();
+                const error_code ec = interpret(i, r, *parsed, d);
+                if (!ec)
+                    resp = std::move(parsed);
+                return ec;
+            },
+            deadline, &first);
     } catch (...) {
         out.ec = error_from_exception(diag);
     }
@@ -450,7 +472,8 @@ template <class Request>
 void spawn(const std::shared_ptr<client_impl>& impl, Request req, diagnostics* diag,
            images_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
-    op_completion<images_handler, ImagesResponse> done{std::move(handler), std::move(ex)};
+    op_completion<images_handler, std::unique_ptr<ImagesResponse>> done{std::move(handler),
+                                                                        std::move(ex)};
     diagnostics local_diag;
     diagnostics& d = diag ? *diag : local_diag;
     d.clear();
@@ -517,7 +540,8 @@ asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl,
                     return error_code{};
                 }
                 return api_failure(i, ex, d);
-            });
+            },
+            steady::now() + impl->opts.timeout.total, nullptr);
     } catch (...) {
         out.ec = error_from_exception(diag);
     }

@@ -11,11 +11,13 @@
 #include <boost/system/errc.hpp>
 
 #include <exception>
+#include <memory>
 #include <utility>
 
 namespace openai::images::detail {
 
-/// What an operation's coroutine returns: an error and a value.
+/// What an operation's coroutine returns: an error and a value (or a
+/// std::unique_ptr to it, delivered as the value).
 template <class T>
 struct result_of_op {
     error_code ec;
@@ -38,7 +40,19 @@ struct op_completion {
     void operator()(std::exception_ptr e, result_of_op<T> r) {
         if (e && !r.ec)
             r.ec = make_error_code(boost::system::errc::io_error);
-        std::move(handler)(r.ec, std::move(r.value));
+        std::move(handler)(r.ec, unbox(r.value));
+    }
+
+  private:
+    template <class V>
+    static V&& unbox(V& v) {
+        return std::move(v);
+    }
+    // A result kept on the heap until delivered (so that the coroutine frames
+    // of a waiting operation stay small); none means a default value.
+    template <class V>
+    static V unbox(std::unique_ptr<V>& p) {
+        return p ? std::move(*p) : V{};
     }
 };
 

@@ -11,6 +11,7 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -132,6 +133,17 @@ class tls_stream {
 
         template <class Self>
         void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
+            if (state == starting) {
+                // Every kind of cancellation goes through (async_compose
+                // passes only terminal by default).
+                self.reset_cancellation_state(asio::enable_total_cancellation());
+            } else if (!ec && self.cancelled() != asio::cancellation_type::none) {
+                // Cancelled while nothing that listens to it was pending (the
+                // post of a result known without I/O): it still ends the op.
+                ec = asio::error::operation_aborted;
+            }
+            if (ec && state == deferred)
+                return finish(self, ec, 0);
             switch (state) {
                 case starting:
                     if (WithSize && buf.size == 0)
