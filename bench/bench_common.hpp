@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,13 +40,15 @@ class flags {
             values_[std::string(a.substr(2))] = argv[++i];
         }
     }
-    std::string str(const std::string& name, std::string fallback = {}) const {
+    /// The flag's value; without one, `fallback`, or an error when there is none.
+    std::string str(const std::string& name,
+                    std::optional<std::string> fallback = std::nullopt) const {
         const auto it = values_.find(name);
         if (it != values_.end())
             return it->second;
-        if (fallback.empty())
+        if (!fallback)
             throw std::invalid_argument("missing --" + name);
-        return fallback;
+        return *fallback;
     }
     double number(const std::string& name, double fallback) const {
         const auto it = values_.find(name);
@@ -107,9 +110,7 @@ inline oi::client_options options_from(const flags& f) {
     oi::client_options o;
     o.base_url = f.str("url");
     o.api_key = f.str("key", "sk-test-key");
-    o.tls.ca_file = f.str("ca", "-");
-    if (o.tls.ca_file == "-")
-        o.tls.ca_file.clear();
+    o.tls.ca_file = f.str("ca", "");  // none: the system's roots
     o.retry.max_retries = 0;
     return o;
 }
@@ -169,6 +170,17 @@ inline void run_to_end(boost::asio::io_context& ioc, boost::asio::awaitable<void
     ioc.run();
     if (failure)
         std::rethrow_exception(failure);
+}
+
+/// The small request of the throughput benchmarks: a 256x256 dall-e-2
+/// generation, answered by url (wrk and the Node SDK send the same).
+inline oi::CreateImageRequest small_request() {
+    oi::CreateImageRequest req;
+    req.prompt = "a small red fox";
+    req.model = oi::ImageModel::dall_e_2;
+    req.n = 1;
+    req.size = oi::ImageSize::s256x256;
+    return req;
 }
 
 inline void print(const boost::json::object& o) {

@@ -52,11 +52,7 @@ int main(int argc, char** argv) try {
     opts.pool.wait_timeout = std::chrono::hours(1);
     oi::client client(ioc.get_executor(), opts);
 
-    oi::CreateImageRequest req;
-    req.prompt = "a small red fox";
-    req.model = oi::ImageModel::dall_e_2;
-    req.n = 1;
-    req.size = oi::ImageSize::s256x256;
+    const oi::CreateImageRequest req = small_request();
 
     const std::uint64_t base_rss = rss_bytes();
     reset_peak_rss();

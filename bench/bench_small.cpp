@@ -21,11 +21,7 @@ namespace asio = boost::asio;
 using namespace bench;
 
 asio::awaitable<void> worker(oi::client& client, rate_tally& t) {
-    oi::CreateImageRequest req;
-    req.prompt = "a small red fox";
-    req.model = oi::ImageModel::dall_e_2;
-    req.n = 1;
-    req.size = oi::ImageSize::s256x256;
+    const oi::CreateImageRequest req = small_request();
     for (;;) {
         const auto start = steady::now();
         if (start >= t.stop_at)

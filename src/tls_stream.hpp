@@ -112,7 +112,7 @@ class tls_stream {
     };
     struct write_call {
         static int run(SSL* s, void* data, std::size_t size, std::size_t* n) {
-            return SSL_write_ex(s, data, size < max_record ? size : max_record, n);
+            return SSL_write_ex(s, data, size, n);  // at most max_record: async_write_some
         }
     };
 

@@ -44,6 +44,12 @@ std::string ok_head(const std::string& extra) {
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extra + "\r\n";
 }
 
+// A complete 200 answer framed by its Content-Length.
+std::string complete_ok() {
+    return ok_head("Content-Length: " + std::to_string(h::images_json().size()) + "\r\n") +
+           h::images_json();
+}
+
 // One client of a hostile server, no retries unless the test asks.
 struct hostile_case {
     explicit hostile_case(const h::server& s,
@@ -198,9 +204,7 @@ BOOST_AUTO_TEST_CASE(http_1_0_responses_are_read_and_not_kept_alive) {
 }
 
 BOOST_AUTO_TEST_CASE(interim_responses_are_skipped_and_bad_statuses_refused) {
-    const std::string final_response =
-        ok_head("Content-Length: " + std::to_string(h::images_json().size()) + "\r\n") +
-        h::images_json();
+    const std::string final_response = complete_ok();
     {
         h::server s({.head = "HTTP/1.1 100 Continue\r\n\r\n"
                              "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" +
@@ -234,9 +238,7 @@ BOOST_AUTO_TEST_CASE(interim_responses_are_skipped_and_bad_statuses_refused) {
 BOOST_AUTO_TEST_CASE(bytes_after_a_response_stop_the_connection_being_reused) {
     // A second, unasked-for response right after the first: were the
     // connection kept, it would be read as the next request's answer.
-    const std::string one =
-        ok_head("Content-Length: " + std::to_string(h::images_json().size()) + "\r\n") +
-        h::images_json();
+    const std::string one = complete_ok();
     h::server s({.head = one + "HTTP/1.1 500 Injected\r\nContent-Length: 0\r\n\r\n",
                  .end = h::ending::keep_open},
                 h::tls_mode::server);
@@ -290,10 +292,7 @@ BOOST_AUTO_TEST_CASE(tls_closed_without_close_notify) {
     // A body complete by its Content-Length is complete, however the
     // connection ends afterwards; the next request opens a new connection.
     {
-        h::server s({.head = ok_head("Content-Length: " + std::to_string(h::images_json().size()) +
-                                     "\r\n") +
-                             h::images_json(),
-                     .end = h::ending::no_close_notify},
+        h::server s({.head = complete_ok(), .end = h::ending::no_close_notify},
                     h::tls_mode::server);
         hostile_case f(s);
         for (int i = 0; i < 2; ++i) {
