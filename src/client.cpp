@@ -226,7 +226,7 @@ error_code prepare(const client_impl& impl, const CreateImageVariationRequest& r
     return prepare_form(impl, req, "/images/variations", out, diag);
 }
 
-void record_metadata(const http::response<http::string_body>& res, response_metadata& meta) {
+void record_metadata(const http::response_header<>& res, response_metadata& meta) {
     meta.status = res.result_int();
     meta.request_id = std::string(res["x-request-id"]);
     meta.processing_ms.reset();
@@ -276,9 +276,10 @@ exchange_result failed_attempt(error_code ec, std::string message) {
 // The work on a granted connection: connecting it when new, then the
 // exchange. A coroutine of its own so that a request still waiting for a
 // connection holds none of this state (coroutine frames keep every local).
+// `parse_images`: a 2xx body is an images response, parsed as it is read.
 asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& conn,
                                                 const origin& o, any_request& req,
-                                                steady::time_point deadline) {
+                                                steady::time_point deadline, bool parse_images) {
     if (!conn.connected) {
         auto r = co_await connect(conn, o, deadline, impl.opts.timeout, impl.counters);
         if (r.ec)
@@ -286,9 +287,9 @@ asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& c
     }
     if (auto* j = std::get_if<json_request>(&req))
         co_return co_await exchange(conn, *j, deadline, impl.opts.timeout, impl.opts.limit,
-                                    impl.counters);
+                                    impl.counters, parse_images);
     co_return co_await exchange(conn, std::get<form_request>(req), deadline, impl.opts.timeout,
-                                impl.opts.limit, impl.counters);
+                                impl.opts.limit, impl.counters, parse_images);
 }
 
 // One attempt: a connection from the pool, the exchange, the connection back.
@@ -298,7 +299,8 @@ asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& c
 using acquired = std::pair<error_code, connection_ptr>;
 
 asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any_request& req,
-                                         steady::time_point deadline, acquired* first) {
+                                         steady::time_point deadline, acquired* first,
+                                         bool parse_images) {
     for (int stale_resends = 0;; ++stale_resends) {
         acquired got;
         if (first != nullptr && stale_resends == 0)
@@ -318,7 +320,7 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
             co_return failed_attempt(asio::error::operation_aborted,
                                      "cancelled while waiting for a connection");
         }
-        exchange_result r = co_await use_connection(impl, *conn, o, req, deadline);
+        exchange_result r = co_await use_connection(impl, *conn, o, req, deadline, parse_images);
         // A failed connect leaves r.ec set: the connection is closed.
         const bool reusable = !r.ec && r.keep_alive &&
                               (impl.opts.pool.max_requests_per_connection == 0 ||
@@ -335,7 +337,7 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
 // A response with a status outside 2xx: the API's error, or the status and
 // an excerpt of a body that is not one.
 error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics& diag) {
-    auto err = parse_error_body(r.response.body(), r.response.result_int());
+    auto err = parse_error_body(r.response.body().text, r.response.result_int());
     redact(err.message, impl.opts.api_key);
     const auto code = api_errc_from(r.response.result_int(), err.code);
     diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
@@ -347,13 +349,18 @@ error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics&
 error_code interpret(const client_impl& impl, exchange_result& r, ImagesResponse& out,
                      diagnostics& diag) {
     const unsigned status = r.response.result_int();
-    const std::string& body = r.response.body();
+    auto& body = r.response.body();
     if (status >= 200 && status < 300) {
         diagnostics parse_diag;
-        if (auto ec = parse_images_response(body, out, parse_diag)) {
+        // Parsed as it was read; an empty body had no reader.
+        const error_code ec = body.images ? body.images->finish(out, parse_diag)
+                                          : parse_images_response(body.text, out, parse_diag);
+        body.images.reset();
+        if (ec) {
+            static_assert(response_body::kept_prefix > 120);
             std::string message = "HTTP " + std::to_string(status) + ": " +
                                   std::string(parse_diag.message()) +
-                                  "; body starts: " + excerpt(body, 120);
+                                  "; body starts: " + excerpt(body.text, 120);
             redact(message, impl.opts.api_key);
             diag.assign(std::string(parse_diag.param()), std::move(message));
             return ec;
@@ -378,10 +385,12 @@ asio::awaitable<bool> back_off(client_impl& impl, std::chrono::milliseconds wait
 template <class Result, class OnSuccess>
 asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_request& wire,
                                        diagnostics& diag, Result& result, OnSuccess on_success,
-                                       steady::time_point deadline, acquired* first) {
+                                       steady::time_point deadline, acquired* first,
+                                       bool parse_images) {
     auto& meta = diag.response();
     for (std::size_t retry = 0;; ++retry) {
-        auto r = co_await attempt(impl, o, wire, deadline, retry == 0 ? first : nullptr);
+        auto r =
+            co_await attempt(impl, o, wire, deadline, retry == 0 ? first : nullptr, parse_images);
         ++meta.attempts;
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             diag.assign({}, "the operation was cancelled");
@@ -450,7 +459,7 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, any_
                     resp = std::move(parsed);
                 return ec;
             },
-            deadline, &first);
+            deadline, &first, true);
     } catch (...) {
         out.ec = error_from_exception(diag);
     }
@@ -536,12 +545,12 @@ asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl,
             [](client_impl& i, exchange_result& ex, std::string& body, diagnostics& d) {
                 const unsigned status = ex.response.result_int();
                 if (status >= 200 && status < 300) {
-                    body = std::move(ex.response.body());
+                    body = std::move(ex.response.body().text);
                     return error_code{};
                 }
                 return api_failure(i, ex, d);
             },
-            steady::now() + impl->opts.timeout.total, nullptr);
+            steady::now() + impl->opts.timeout.total, nullptr, false);
     } catch (...) {
         out.ec = error_from_exception(diag);
     }

@@ -33,6 +33,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "response_body.hpp"
+
 namespace openai::images::detail {
 
 namespace asio = boost::asio;
@@ -47,7 +49,7 @@ struct exchange_result {
     /// server had closed it; the request may be re-sent on a fresh connection.
     bool stale = false;
     bool keep_alive = false;
-    http::response<http::string_body> response;
+    http::response<response_body> response;
     steady::time_point header_received{}, body_received{};  ///< when each was complete
 };
 
@@ -132,12 +134,15 @@ inline exchange_result read_failure(error_code ec, bool body, steady::time_point
 /// was read past it. `expire(tp)` arms the stream's timeout for the next
 /// operations (steady::time_point::max(): none). `reused`: the connection
 /// carried a response before, so a failure before any response byte is stale.
+/// `parse_images`: a 2xx body is an images response, parsed as it is read
+/// (see response_body).
 template <class Stream, class Expire, class Body>
 asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& buffer,
                                                 Expire expire, bool reused,
                                                 http::request<Body>& req,
                                                 steady::time_point deadline, const timeouts& t,
-                                                const limits& l, exchange_counters stats) {
+                                                const limits& l, exchange_counters stats,
+                                                bool parse_images) {
     constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
     exchange_result r;
     const auto cs = co_await asio::this_coro::cancellation_state;
@@ -173,10 +178,11 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     // (RFC 9110, section 15.2), a bounded number of them. 101 is never
     // asked for, so it is as malformed as a status under 100.
     constexpr int max_interim = 16;
-    std::optional<http::response_parser<http::string_body>> parser;
+    std::optional<http::response_parser<response_body>> parser;
     expire(phase_end(t.response_header, deadline));
     for (int interim = 0;; ++interim) {
         parser.emplace();
+        parser->get().body().parse_images = parse_images;
         parser->header_limit(l.max_response_header);
         parser->body_limit(l.max_response_body);
         auto [ec, n] = co_await http::async_read_header(s, buffer, *parser, tuple_awaitable);

@@ -5,8 +5,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <algorithm>
 #include <concepts>
 #include <limits>
+
+#include "images_stream.hpp"
 
 namespace openai::images {
 namespace json = boost::json;
@@ -354,8 +357,8 @@ namespace {
 // the strings at data[i].b64_json: those are appended straight into
 // std::strings of their own and an empty string stands in the document. The
 // images, nearly all of a large response, are then copied once from the body
-// instead of three times (into the parser's stack, a json::string, the
-// result), and the peak memory is the body plus the images.
+// (or from each piece of it as it is read) instead of three times (into the
+// parser's stack, a json::string, the result).
 class images_response_handler {
   public:
     static constexpr std::size_t max_object_size = json::object::max_size();
@@ -365,6 +368,9 @@ class images_response_handler {
 
     json::value_stack st;
     std::vector<std::pair<std::size_t, std::string>> images;  ///< (index in data, b64_json)
+    /// Bytes of the body not yet given to the parser when the current piece
+    /// began, when the body's size is known: an upper bound for an image.
+    std::optional<std::uint64_t> remaining;
 
     images_response_handler() { st.reset(); }
 
@@ -415,6 +421,7 @@ class images_response_handler {
         in_string_ = false;
         if (image_string_) {
             images.back().second.append(s.data(), s.size());
+            last_image_size_ = images.back().second.size();
             st.push_string({});
         } else {
             st.push_string(s);
@@ -468,8 +475,23 @@ class images_response_handler {
         in_string_ = true;
         begin_value();
         image_string_ = at_image();
-        if (image_string_)
+        if (image_string_) {
             images.emplace_back(frames_[1].elements - 1, std::string());
+            reserve(images.back().second);
+        }
+    }
+    // Sized once rather than grown by doubling (each step a copy and fresh
+    // pages): the images of one answer are of one size and format, so the
+    // previous one's size (with some slack) fits the next, and the rest of
+    // the body bounds the first. Reserved pages not written stay untouched.
+    void reserve(std::string& s) const {
+        std::uint64_t want = 0;
+        if (last_image_size_ > 0)
+            want = last_image_size_ + last_image_size_ / 16 + 64;
+        if (remaining)
+            want = last_image_size_ > 0 ? std::min(want, *remaining) : *remaining;
+        if (want > 0 && want <= s.max_size())
+            s.reserve(static_cast<std::size_t>(want));
     }
     // The string about to be read is the document's data[i].b64_json.
     bool at_image() const {
@@ -479,19 +501,42 @@ class images_response_handler {
 
     std::vector<frame> frames_;
     std::string key_;
+    std::size_t last_image_size_ = 0;
     bool in_string_ = false, image_string_ = false;
 };
 
 }  // namespace
 
-error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag) {
-    json::basic_parser<images_response_handler> p{json::parse_options{}};
-    boost::system::error_code jec;
-    const std::size_t used = p.write_some(false, body.data(), body.size(), jec);
-    if (!jec && used != body.size())
-        jec = json::error::extra_data;
-    if (jec) {
-        diag.assign({}, "response body is not valid JSON (" + jec.message() + ")");
+namespace detail {
+
+struct images_response_stream::impl {
+    json::basic_parser<images_response_handler> parser{json::parse_options{}};
+    boost::system::error_code ec;
+};
+
+images_response_stream::images_response_stream(std::optional<std::uint64_t> body_size)
+    : impl_(std::make_unique<impl>()) {
+    impl_->parser.handler().remaining = body_size;
+}
+
+images_response_stream::~images_response_stream() = default;
+
+void images_response_stream::write(std::string_view piece) {
+    if (impl_->ec || piece.empty())
+        return;
+    const std::size_t used = impl_->parser.write_some(true, piece.data(), piece.size(), impl_->ec);
+    if (!impl_->ec && used != piece.size())
+        impl_->ec = json::error::extra_data;
+    if (auto& rest = impl_->parser.handler().remaining)
+        *rest -= std::min<std::uint64_t>(*rest, piece.size());
+}
+
+error_code images_response_stream::finish(ImagesResponse& out, diagnostics& diag) {
+    auto& p = impl_->parser;
+    if (!impl_->ec)
+        p.write_some(false, nullptr, 0, impl_->ec);
+    if (impl_->ec) {
+        diag.assign({}, "response body is not valid JSON (" + impl_->ec.message() + ")");
         return client_errc::invalid_json;
     }
     const json::value v = p.handler().st.release();
@@ -508,6 +553,14 @@ error_code parse_images_response(std::string_view body, ImagesResponse& out, dia
         return client_errc::unexpected_json;
     }
     return {};
+}
+
+}  // namespace detail
+
+error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag) {
+    detail::images_response_stream s(body.size());
+    s.write(body);
+    return s.finish(out, diag);
 }
 
 error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag) {

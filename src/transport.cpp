@@ -22,7 +22,8 @@ std::string describe(const error_code& ec) {
 template <class Stream, class Body>
 asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::request<Body>& req,
                                              steady::time_point deadline, const timeouts& t,
-                                             const limits& l, stats_counters& stats) {
+                                             const limits& l, stats_counters& stats,
+                                             bool parse_images) {
     auto expire = [&c](steady::time_point tp) {
         if (tp == steady::time_point::max())
             c.lowest().expires_never();
@@ -31,8 +32,8 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
     };
     // Named, not a braced temporary: GCC 12 miscompiles those inside co_await.
     const exchange_counters counters{stats.requests, stats.bytes_sent, stats.bytes_received};
-    auto r =
-        co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l, counters);
+    auto r = co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l,
+                                     counters, parse_images);
     if (!r.ec)
         ++c.requests;
     co_return r;
@@ -41,10 +42,11 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
 template <class Body>
 asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>& req,
                                               steady::time_point deadline, const timeouts& t,
-                                              const limits& l, stats_counters& stats) {
+                                              const limits& l, stats_counters& stats,
+                                              bool parse_images) {
     if (c.is_tls())
-        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats);
-    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats);
+        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats, parse_images);
+    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats, parse_images);
 }
 
 }  // namespace
@@ -158,14 +160,16 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats);
+                                          const limits& l, stats_counters& stats,
+                                          bool parse_images) {
+    co_return co_await exchange_any(c, req, deadline, t, l, stats, parse_images);
 }
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats);
+                                          const limits& l, stats_counters& stats,
+                                          bool parse_images) {
+    co_return co_await exchange_any(c, req, deadline, t, l, stats, parse_images);
 }
 
 }  // namespace openai::images::detail

@@ -7,6 +7,8 @@
 #include "connection_pool.hpp"
 #include "http_exchange.hpp"
 
+#include <boost/beast/http/string_body.hpp>
+
 namespace openai::images::detail {
 
 /// Resolves, connects and (for https) performs the TLS handshake.
@@ -14,12 +16,15 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          steady::time_point deadline, const timeouts& t,
                                          stats_counters& stats);
 
-/// Writes the request and reads the whole response.
+/// Writes the request and reads the whole response; `parse_images`: a 2xx
+/// body is an images response, parsed as it is read.
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats);
+                                          const limits& l, stats_counters& stats,
+                                          bool parse_images);
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats);
+                                          const limits& l, stats_counters& stats,
+                                          bool parse_images);
 
 }  // namespace openai::images::detail

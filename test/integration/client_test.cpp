@@ -872,6 +872,33 @@ BOOST_AUTO_TEST_CASE(a_slow_body_within_the_idle_timeout_succeeds) {
     BOOST_TEST(decoded_info(r.response.data.at(0)).width == 256u);
 }
 
+// The body is parsed as it is read: an answer of several images arriving
+// a few bytes at a time (one TLS record, so one read, per piece) gives the
+// same images as the same answer read at once, and an answer in pieces that
+// is not JSON keeps its excerpt and leaves the connection usable.
+BOOST_AUTO_TEST_CASE(a_body_in_small_pieces_parses_as_the_whole) {
+    t::fake_server server;
+    fault_case f(server);
+    auto req = small_generation();
+    req.n = 3;
+    const auto whole = f.generate(req);
+    BOOST_REQUIRE_MESSAGE(!whole.ec, whole.ec.message() << ": " << f.diag.message());
+    BOOST_REQUIRE_EQUAL(whole.response.data.size(), 3u);
+    for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u, 1000u}) {
+        server.push_fault({.what = t::fault::kind::trickle_body, .chunk = chunk});
+        const auto pieces = f.generate(req);
+        BOOST_REQUIRE_MESSAGE(!pieces.ec, pieces.ec.message() << ": " << f.diag.message());
+        BOOST_TEST(oi::to_json(pieces.response) == oi::to_json(whole.response), "chunk " << chunk);
+        BOOST_TEST(pieces.response.data.at(2).b64_json.value().size() > 100u);
+    }
+    server.push_fault({.what = t::fault::kind::malformed_json,
+                       .body = "{\"data\": [{\"b64_json\": \"QUJD\"}], tru"});
+    BOOST_TEST(f.generate(req).ec == oi::client_errc::invalid_json);
+    BOOST_TEST(contains(f.diag.message(), "{\"data\": [{\"b64_json\": \"QUJD\"}], tru"));
+    BOOST_TEST(!f.generate(req).ec);
+    BOOST_TEST(f.c.stats().tls_handshakes == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_rejected) {
     t::fake_server server;
     fault_case f(server, [](auto& o) { o.limit.max_response_body = 1000; });
