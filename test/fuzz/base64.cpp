@@ -7,12 +7,14 @@
 // one of the three base64 errors) or gives base64_decoded_size(in) bytes that
 // encode back to exactly `in` (the decoder accepts only what the encoder
 // writes); the span overload agrees with the vector one and refuses a buffer
-// one byte short; encode(x) decodes back to x; decode_image passes through.
+// one byte short; the scalar path (no AVX2 block decoder) gives the same error,
+// message, count and bytes; encode(x) decodes back to x; decode_image passes through.
 #include <openai/images/base64.hpp>
 
 #include <algorithm>
 #include <vector>
 
+#include "../../src/base64_impl.hpp"  // the scalar path
 #include "fuzz_common.hpp"
 
 namespace oi = openai::images;
@@ -37,6 +39,18 @@ void check_decode(std::string_view text) {
     oi::diagnostics diag2;
     const auto ec2 = oi::base64_decode(text, std::span<unsigned char>(buf), written, diag2);
     FUZZ_CHECK_MSG(ec == ec2, ec.message() + " / " + ec2.message());
+
+    // The scalar path alone, into a buffer of the same size.
+    std::vector<unsigned char> buf3(expected);
+    std::size_t written3 = 0;
+    oi::diagnostics diag3;
+    const auto ec3 =
+        oi::detail::base64_decode_scalar(text, std::span<unsigned char>(buf3), written3, diag3);
+    FUZZ_CHECK_MSG(ec2 == ec3, ec2.message() + " / scalar " + ec3.message());
+    FUZZ_CHECK_MSG(diag2.message() == diag3.message(),
+                   std::string(diag2.message()) + " / scalar " + std::string(diag3.message()));
+    FUZZ_CHECK(written == written3);
+    FUZZ_CHECK(ec2 || buf == buf3);
 
     if (ec) {
         FUZZ_CHECK_MSG(is_base64_error(ec), ec.message());

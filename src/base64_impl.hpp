@@ -1,0 +1,33 @@
+// Internals of the base64 decoder (src/base64.cpp), shared with its AVX2 block
+// decoder (src/base64_avx2.cpp) and reachable from the unit tests and
+// bench_base64; not part of the installed headers.
+#pragma once
+
+#include <openai/images/error.hpp>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace openai::images::detail {
+
+/// base64_decode (the span overload) without the SIMD block decoder: the
+/// portable table-driven path, for tests and benchmarks to compare against.
+error_code base64_decode_scalar(std::string_view in, std::span<unsigned char> out,
+                                std::size_t& written, diagnostics& diag);
+
+/// Whether this CPU can run base64_decode_avx2 (checked once); always false
+/// off x86.
+bool base64_have_avx2() noexcept;
+
+/// Decodes 32-character blocks of in[0, n) into 24 bytes each at `out`, in
+/// order, and returns how many characters it consumed (a multiple of 32). It
+/// stops before the first block that holds a byte outside A-Z a-z 0-9 + /
+/// ('=' included), and when fewer than 32 characters or 32 bytes of `out_room`
+/// are left (each block's store is 32 bytes wide, of which 24 are kept). It
+/// reads nothing beyond in[n) and writes nothing beyond out[out_room). Only
+/// callable when base64_have_avx2(); returns 0 off x86.
+std::size_t base64_decode_avx2(const unsigned char* in, std::size_t n, unsigned char* out,
+                               std::size_t out_room) noexcept;
+
+}  // namespace openai::images::detail
