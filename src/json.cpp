@@ -9,6 +9,10 @@
 #include <concepts>
 #include <limits>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "images_stream.hpp"
 
 namespace openai::images {
@@ -353,6 +357,21 @@ std::string to_json(const ImagesResponse& resp) {
 
 namespace {
 
+// A large image's memory, not yet written, is asked for in huge pages where
+// the system gives them on request (Linux transparent huge pages in
+// "madvise" mode): one page fault per 2 MiB instead of per 4 KiB, which is
+// most of the cost of receiving a large image. Advice only: any failure is
+// harmless.
+void huge_pages([[maybe_unused]] char* p, [[maybe_unused]] std::size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t huge = 2u << 20;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(p) + size) & ~(huge - 1);
+    if (end > begin)
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
 // A json::parser that builds the document as json::parser does, except for
 // the strings at data[i].b64_json: those are appended straight into
 // std::strings of their own and an empty string stands in the document. The
@@ -490,8 +509,10 @@ class images_response_handler {
             want = last_image_size_ + last_image_size_ / 16 + 64;
         if (remaining)
             want = last_image_size_ > 0 ? std::min(want, *remaining) : *remaining;
-        if (want > 0 && want <= s.max_size())
+        if (want > 0 && want <= s.max_size()) {
             s.reserve(static_cast<std::size_t>(want));
+            huge_pages(s.data(), s.capacity());
+        }
     }
     // The string about to be read is the document's data[i].b64_json.
     bool at_image() const {

@@ -125,4 +125,28 @@ tls_stream::call_result tls_stream::step(int (*call)(SSL*, void*, std::size_t, s
     }
 }
 
+bool tls_stream::whole_record_buffered() const noexcept {
+    const std::size_t avail = in_end_ - in_begin_;
+    if (avail < 5)
+        return false;
+    const unsigned char* h = in_.get() + in_begin_;
+    const std::size_t length = (std::size_t{h[3]} << 8) | h[4];
+    return avail >= 5 + length;
+}
+
+void tls_stream::read_more_records(call_result& r, unsigned char* data, std::size_t size) {
+    // Only while OpenSSL has plaintext or a whole record is in the input:
+    // then SSL_read needs no more input, so it gives bytes or an error.
+    while (r.bytes < size && (SSL_pending(ssl_) > 0 || whole_record_buffered())) {
+        const call_result more = step(&read_call::run, data + r.bytes, size - r.bytes);
+        if (more.next == want::done) {
+            r.bytes += more.bytes;
+            continue;
+        }
+        if (more.next == want::error)
+            read_error_ = more.ec;
+        break;
+    }
+}
+
 }  // namespace openai::images::detail

@@ -24,6 +24,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace openai::images::detail {
@@ -54,7 +56,8 @@ class tls_stream {
             io_op<handshake_call, false>{this, {}}, token, tcp_);
     }
 
-    /// Decrypted bytes, at least one unless an error. Signature void(error_code, size_t).
+    /// Decrypted bytes, at least one unless an error: as many records as were
+    /// already read and fit. Signature void(error_code, size_t).
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         asio::mutable_buffer b;
@@ -84,11 +87,24 @@ class tls_stream {
             io_op<write_call, true>{this, {data, n}}, token, tcp_);
     }
 
+    /// Gives back a large input buffer once it is drained (after a large
+    /// body), so that an idle connection keeps only the small one.
+    void trim() noexcept {
+        if (in_size_ > input_size && in_begin_ == in_end_) {
+            in_.reset();
+            in_size_ = 0;
+            in_begin_ = in_end_ = 0;
+        }
+    }
+
   private:
     // One TLS record's payload: each write encrypts at most this much.
     static constexpr std::size_t max_record = 16 * 1024;
     // A whole record as sent (payload, header, tag and padding) fits.
     static constexpr std::size_t input_size = 17 * 1024;
+    // A read asking for at least this much (a large body) reads ciphertext
+    // by large_input_size: several records per system call.
+    static constexpr std::size_t large_read = 32 * 1024, large_input_size = 4 * input_size;
 
     enum class want { done, input, error };
     struct call_result {
@@ -110,6 +126,11 @@ class tls_stream {
             return SSL_read_ex(s, data, size, n);
         }
     };
+    // After a read that gave bytes: more records already read, decrypted
+    // into the rest of the buffer (an error among them waits for the next
+    // read, so that the bytes before it are delivered first).
+    void read_more_records(call_result& r, unsigned char* data, std::size_t size);
+    bool whole_record_buffered() const noexcept;
     struct write_call {
         static int run(SSL* s, void* data, std::size_t size, std::size_t* n) {
             return SSL_write_ex(s, data, size, n);  // at most max_record: async_write_some
@@ -169,7 +190,17 @@ class tls_stream {
                     s->in_end_ = n;
                     break;
             }
+            if constexpr (std::is_same_v<Call, read_call>) {
+                if (s->read_error_) {
+                    result = {want::error, 0, std::exchange(s->read_error_, {})};
+                    return finish(self, result.ec, 0);
+                }
+            }
             result = s->step(&Call::run, buf.data, buf.size);
+            if constexpr (std::is_same_v<Call, read_call>) {
+                if (result.next == want::done && result.bytes > 0)
+                    s->read_more_records(result, static_cast<unsigned char*>(buf.data), buf.size);
+            }
             if (!s->out_.empty()) {
                 // Sent before anything else: a handshake message, an alert, or
                 // the records of a write. The step completes in `writing`.
@@ -187,11 +218,18 @@ class tls_stream {
 
         template <class Self>
         void read_more(Self& self) {
-            if (!s->in_)
-                s->in_ = std::make_unique_for_overwrite<unsigned char[]>(input_size);
+            // The input is drained when OpenSSL asks for more: its size can
+            // change here.
+            const std::size_t want_size = std::is_same_v<Call, read_call> && buf.size >= large_read
+                                              ? large_input_size
+                                              : input_size;
+            if (!s->in_ || s->in_size_ < want_size) {
+                s->in_ = std::make_unique_for_overwrite<unsigned char[]>(want_size);
+                s->in_size_ = want_size;
+            }
             state = reading;
             async = true;
-            s->tcp_.async_read_some(asio::buffer(s->in_.get(), input_size), std::move(self));
+            s->tcp_.async_read_some(asio::buffer(s->in_.get(), s->in_size_), std::move(self));
         }
 
         template <class Self>
@@ -216,8 +254,9 @@ class tls_stream {
     beast::tcp_stream tcp_;
     SSL* ssl_ = nullptr;
     std::unique_ptr<unsigned char[]> in_;  // ciphertext read, [in_begin_, in_end_) not yet used
-    std::size_t in_begin_ = 0, in_end_ = 0;
-    std::vector<unsigned char> out_;    // ciphertext to send
+    std::size_t in_size_ = 0, in_begin_ = 0, in_end_ = 0;
+    boost::system::error_code read_error_;  // met after bytes a read delivered
+    std::vector<unsigned char> out_;        // ciphertext to send
     std::vector<unsigned char> stage_;  // a write's plaintext, when gathered from several buffers
 };
 

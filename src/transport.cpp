@@ -36,6 +36,8 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
                                      counters, parse_images);
     if (!r.ec)
         ++c.requests;
+    if constexpr (std::is_same_v<Stream, tls_stream>)
+        s.trim();  // an idle connection keeps only the small input buffer
     co_return r;
 }
 
