@@ -899,6 +899,31 @@ BOOST_AUTO_TEST_CASE(a_body_in_small_pieces_parses_as_the_whole) {
     BOOST_TEST(f.c.stats().tls_handshakes == 1u);
 }
 
+// A large answer over TLS: read by large reads of several records each,
+// parsed as it arrives, the connection kept for the next request.
+BOOST_AUTO_TEST_CASE(a_large_answer_over_tls_decodes_and_keeps_the_connection) {
+    t::fake_server server(t::server_options{.fill = t::image_fill::noise});
+    fault_case f(server);
+    oi::CreateImageRequest req;
+    req.prompt = "noise";
+    req.model = oi::ImageModel::gpt_image_1;
+    req.n = 2;
+    req.size = oi::ImageSize::s1024x1024;
+    for (int round = 0; round < 2; ++round) {
+        const auto r = f.generate(req);
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << f.diag.message());
+        BOOST_REQUIRE_EQUAL(r.response.data.size(), 2u);
+        for (const auto& img : r.response.data) {
+            // Random pixels do not compress: about 3 MB of PNG per image.
+            BOOST_TEST(img.b64_json.value().size() > 4'000'000u);
+            const auto info = decoded_info(img);
+            BOOST_TEST(info.width == 1024u);
+            BOOST_TEST(info.height == 1024u);
+        }
+    }
+    BOOST_TEST(f.c.stats().tls_handshakes == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_rejected) {
     t::fake_server server;
     fault_case f(server, [](auto& o) { o.limit.max_response_body = 1000; });
