@@ -20,6 +20,8 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <exception>
+#include <optional>
 #include <random>
 #include <variant>
 
@@ -433,22 +435,17 @@ asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_r
     }
 }
 
-// The network part of an operation whose request is already validated and
-// encoded (by spawn).
-asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, any_request wire,
-                                         diagnostics* user_diag) {
+// The attempts of an operation whose first connection is acquired (or whose
+// acquisition failed: `first` says so). A coroutine of its own, entered only
+// once the wait for a connection is over, so that a waiting request holds
+// none of this (the local diagnostics included).
+asio::awaitable<op_result> run_attempts(std::shared_ptr<client_impl> impl, any_request& wire,
+                                        diagnostics* user_diag, acquired& first,
+                                        steady::time_point deadline) {
     op_result out;
     diagnostics local_diag;
     diagnostics& diag = user_diag ? *user_diag : local_diag;
     try {
-        // Cancellation of any kind ends the operation; the default filter
-        // would pass terminal cancellation only.
-        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
-        co_await asio::this_coro::throw_if_cancelled(false);
-        const auto deadline = steady::now() + impl->opts.timeout.total;
-        // The connection first: a request still waiting for one holds only
-        // this frame, not yet those of the retry loop and the attempt.
-        acquired first = co_await impl->pool.acquire(impl->url.o, deadline);
         out.ec = co_await retry_loop(
             *impl, impl->url.o, wire, diag, out.value,
             [](client_impl& i, exchange_result& r, std::unique_ptr<ImagesResponse>& resp,
@@ -464,6 +461,42 @@ asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, any_
         out.ec = error_from_exception(diag);
     }
     co_return out;
+}
+
+// An exception while waiting for the first connection (none is expected).
+op_result failed_wait(std::exception_ptr e, diagnostics* user_diag) {
+    diagnostics local_diag;
+    op_result out;
+    try {
+        std::rethrow_exception(std::move(e));
+    } catch (...) {
+        out.ec = error_from_exception(user_diag ? *user_diag : local_diag);
+    }
+    return out;
+}
+
+// The network part of an operation whose request is already validated and
+// encoded (by spawn).
+asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, any_request wire,
+                                         diagnostics* user_diag) {
+    std::optional<acquired> first;
+    std::exception_ptr failure;
+    steady::time_point deadline;
+    try {
+        // Cancellation of any kind ends the operation; the default filter
+        // would pass terminal cancellation only.
+        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+        co_await asio::this_coro::throw_if_cancelled(false);
+        deadline = steady::now() + impl->opts.timeout.total;
+        // The connection first: a request still waiting for one holds only
+        // this frame, not yet those of the attempts.
+        first = co_await impl->pool.acquire(impl->url.o, deadline);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure)
+        co_return failed_wait(std::move(failure), user_diag);
+    co_return co_await run_attempts(std::move(impl), wire, user_diag, *first, deadline);
 }
 
 // An operation that failed before the network: it still completes through

@@ -60,7 +60,7 @@ void connection_pool::prune(origin_state& st, steady::time_point now) {
 }
 
 asio::awaitable<std::pair<error_code, connection_ptr>> connection_pool::acquire(
-    origin o, steady::time_point deadline) {
+    const origin& o, steady::time_point deadline) {
     auto& st = origins_[o];
     const auto now = steady::now();
     prune(st, now);

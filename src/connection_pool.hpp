@@ -81,8 +81,9 @@ class connection_pool {
     /// A connection for `o`: a kept-alive one (connected == true) or a new,
     /// unconnected one counted against the limit. Waits, FIFO, while the
     /// origin is at its limit, until `deadline` or pool.wait_timeout.
-    /// Errors: pool_wait_timeout, deadline_exceeded, operation_aborted.
-    asio::awaitable<std::pair<error_code, connection_ptr>> acquire(origin o,
+    /// Errors: pool_wait_timeout, deadline_exceeded, operation_aborted. `o`
+    /// must outlive the wait (the client's own, or the caller's frame's).
+    asio::awaitable<std::pair<error_code, connection_ptr>> acquire(const origin& o,
                                                                    steady::time_point deadline);
 
     /// Gives a connection back: kept for reuse when `reusable`, else closed.
