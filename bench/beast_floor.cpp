@@ -42,7 +42,7 @@ asio::awaitable<void> connection(asio::ssl::context& ctx, const target& tg, cons
     req.set(http::field::host, tg.host);
     req.set(http::field::authorization, "Bearer " + key);
     req.set(http::field::content_type, "application/json");
-    req.body() = R"({"prompt":"a small red fox","model":"dall-e-2","n":1,"size":"256x256"})";
+    req.body() = oi::to_json(small_request());
     req.prepare_payload();
 
     while (steady::now() < t.stop_at) {

@@ -17,22 +17,6 @@ namespace {
 
 using namespace bench;
 
-double mb_per_s(std::size_t bytes, double seconds) {
-    return static_cast<double>(bytes) / 1e6 / seconds;
-}
-
-// The best of `runs` timings of `fn`.
-template <class Fn>
-double best_of(std::size_t runs, Fn&& fn) {
-    double best = 1e9;
-    for (std::size_t i = 0; i < runs; ++i) {
-        const auto start = steady::now();
-        fn();
-        best = std::min(best, seconds_between(start, steady::now()));
-    }
-    return best;
-}
-
 void check(oi::error_code ec, const oi::diagnostics& diag, const char* what) {
     if (ec)
         throw std::runtime_error(std::string(what) + ": " + std::string(diag.message()));
@@ -77,12 +61,7 @@ int main(int argc, char** argv) try {
     if (written != raw.size() || std::memcmp(out.get(), raw.data(), raw.size()) != 0)
         throw std::runtime_error("decode (scalar): wrong bytes");
 
-    auto dst = std::make_unique_for_overwrite<char[]>(text.size());
-    std::memset(dst.get(), 0, text.size());
-    const double memcpy_s = best_of(runs, [&] {
-        std::memcpy(dst.get(), text.data(), text.size());
-        asm volatile("" : : "r"(dst.get()) : "memory");
-    });
+    const double memcpy_s = memcpy_seconds(text, runs);
 
     print({{"client", "openai-images"},
            {"b64_bytes", text.size()},

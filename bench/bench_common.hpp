@@ -14,10 +14,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -102,6 +104,32 @@ inline double quantile(std::vector<double>& v, double q) {
 
 inline double seconds_between(steady::time_point a, steady::time_point b) {
     return std::chrono::duration<double>(b - a).count();
+}
+
+inline double mb_per_s(std::uint64_t bytes, double seconds) {
+    return static_cast<double>(bytes) / 1e6 / seconds;
+}
+
+/// The best of `runs` timings of `fn`, in seconds.
+template <class Fn>
+double best_of(std::size_t runs, Fn&& fn) {
+    double best = 1e9;
+    for (std::size_t i = 0; i < runs; ++i) {
+        const auto start = steady::now();
+        fn();
+        best = std::min(best, seconds_between(start, steady::now()));
+    }
+    return best;
+}
+
+/// The best of `runs` plain copies of `src` into memory already written once.
+inline double memcpy_seconds(std::string_view src, std::size_t runs) {
+    auto dst = std::make_unique_for_overwrite<char[]>(src.size());
+    std::memset(dst.get(), 0, src.size());
+    return best_of(runs, [&] {
+        std::memcpy(dst.get(), src.data(), src.size());
+        asm volatile("" : : "r"(dst.get()) : "memory");
+    });
 }
 
 /// Client options for the fake server: its URL, test CA and key, no retries

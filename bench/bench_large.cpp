@@ -10,14 +10,9 @@
 #include "bench_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
-
-#include <cstring>
-#include <memory>
 
 namespace {
 
@@ -42,10 +37,7 @@ run_result decode_all(const oi::ImagesResponse& res, std::size_t n) {
         oi::diagnostics diag;
         if (auto ec = oi::decode_image(img, bytes, diag))
             throw std::runtime_error("decode: " + std::string(diag.message()));
-        oi::image_info info;
-        if (oi::probe_image(oi::file_source::from_memory(std::span<const unsigned char>(bytes)),
-                            info, diag) ||
-            info.format != oi::image_format::png)
+        if (oi::detect_format(bytes) != oi::image_format::png)
             throw std::runtime_error("an image is not a PNG");
         r.b64_bytes += img.b64_json ? img.b64_json->size() : 0;
         r.decoded_bytes += bytes.size();
@@ -76,10 +68,6 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& 
     }
 }
 
-double mb_per_s(std::uint64_t bytes, double seconds) {
-    return static_cast<double>(bytes) / 1e6 / seconds;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -104,34 +92,19 @@ int main(int argc, char** argv) try {
 
     // The library's own work on the same body, from memory: parse, then decode.
     // And a memcpy of as many bytes. Both after the peak was read.
-    std::string body;
-    {
-        // A body of the same size and shape: n copies of a real image.
-        boost::json::array data;
-        for (std::int64_t i = 0; i < *req.n; ++i)
-            data.push_back(boost::json::object{{"b64_json", sample}});
-        body = boost::json::serialize(boost::json::object{{"created", 1}, {"data", data}});
-    }
-    double parse_decode_s = 1e9;
-    for (int i = 0; i < 3; ++i) {
-        const auto start = steady::now();
+    // A body of the same size and shape: n copies of a real image.
+    oi::ImagesResponse same_shape{.created = 1};
+    for (std::int64_t i = 0; i < *req.n; ++i)
+        same_shape.data.push_back(oi::Image{.b64_json = sample});
+    const std::string body = oi::to_json(same_shape);
+    const double parse_decode_s = best_of(3, [&] {
         oi::ImagesResponse res;
         oi::diagnostics diag;
         if (oi::parse_images_response(body, res, diag))
             throw std::runtime_error("parse: " + std::string(diag.message()));
         decode_all(res, static_cast<std::size_t>(*req.n));
-        parse_decode_s = std::min(parse_decode_s, seconds_between(start, steady::now()));
-    }
-    double memcpy_s = 1e9;
-    {
-        auto dst = std::make_unique_for_overwrite<char[]>(body.size());
-        for (int i = 0; i < 3; ++i) {
-            const auto start = steady::now();
-            std::memcpy(dst.get(), body.data(), body.size());
-            asm volatile("" : : "r"(dst.get()) : "memory");
-            memcpy_s = std::min(memcpy_s, seconds_between(start, steady::now()));
-        }
-    }
+    });
+    const double memcpy_s = memcpy_seconds(body, 3);
 
     boost::json::array runs_out;
     for (const run_result& r : results)

@@ -9,10 +9,7 @@
 // handshakes, the RSS before the requests and the peak RSS while they ran.
 #include "bench_common.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <cmath>
 

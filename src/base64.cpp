@@ -8,7 +8,7 @@
 namespace openai::images {
 namespace {
 
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+using detail::base64_alphabet;
 constexpr std::uint8_t invalid = 0xFF;
 
 constexpr std::array<std::uint8_t, 256> make_table() {
@@ -16,7 +16,7 @@ constexpr std::array<std::uint8_t, 256> make_table() {
     for (auto& v : t)
         v = invalid;
     for (std::uint8_t i = 0; i < 64; ++i)
-        t[static_cast<unsigned char>(alphabet[i])] = i;
+        t[static_cast<unsigned char>(base64_alphabet[i])] = i;
     return t;
 }
 constexpr auto table = make_table();
@@ -185,18 +185,18 @@ std::string base64_encode(std::span<const unsigned char> in) {
     for (; i + 3 <= in.size(); i += 3) {
         const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) |
                                 std::uint32_t{in[i + 2]};
-        *o++ = alphabet[(v >> 18) & 63];
-        *o++ = alphabet[(v >> 12) & 63];
-        *o++ = alphabet[(v >> 6) & 63];
-        *o++ = alphabet[v & 63];
+        *o++ = base64_alphabet[(v >> 18) & 63];
+        *o++ = base64_alphabet[(v >> 12) & 63];
+        *o++ = base64_alphabet[(v >> 6) & 63];
+        *o++ = base64_alphabet[v & 63];
     }
     if (const std::size_t rest = in.size() - i; rest > 0) {
         std::uint32_t v = std::uint32_t{in[i]} << 16;
         if (rest == 2)
             v |= std::uint32_t{in[i + 1]} << 8;
-        *o++ = alphabet[(v >> 18) & 63];
-        *o++ = alphabet[(v >> 12) & 63];
-        *o++ = rest == 2 ? alphabet[(v >> 6) & 63] : '=';
+        *o++ = base64_alphabet[(v >> 18) & 63];
+        *o++ = base64_alphabet[(v >> 12) & 63];
+        *o++ = rest == 2 ? base64_alphabet[(v >> 6) & 63] : '=';
         *o++ = '=';
     }
     return out;

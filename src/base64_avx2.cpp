@@ -38,14 +38,12 @@ constexpr std::array<std::uint8_t, 16> lo_invalid = {
 constexpr std::array<std::int8_t, 16> offset = {0, 16, 19, 4, -65, -65, -71, -71,
                                                 0, 0,  0,  0, 0,   0,   0,   0};
 
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 // The tables against the alphabet, for all 256 byte values.
 constexpr bool tables_match_alphabet() {
     for (int c = 0; c < 256; ++c) {
         int value = -1;
         for (int i = 0; i < 64; ++i)
-            if (static_cast<unsigned char>(alphabet[i]) == c)
+            if (static_cast<unsigned char>(base64_alphabet[i]) == c)
                 value = i;
         const bool invalid = (hi_class[static_cast<std::size_t>(c >> 4)] &
                               lo_invalid[static_cast<std::size_t>(c & 15)]) != 0;

@@ -11,6 +11,10 @@
 
 namespace openai::images::detail {
 
+/// The standard base64 alphabet (RFC 4648), value order.
+inline constexpr char base64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /// base64_decode (the span overload) without the SIMD block decoder: the
 /// portable table-driven path, for tests and benchmarks to compare against.
 error_code base64_decode_scalar(std::string_view in, std::span<unsigned char> out,

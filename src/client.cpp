@@ -23,6 +23,7 @@
 #include <exception>
 #include <optional>
 #include <random>
+#include <type_traits>
 #include <variant>
 
 #include "connection_pool.hpp"
@@ -387,8 +388,9 @@ asio::awaitable<bool> back_off(client_impl& impl, std::chrono::milliseconds wait
 template <class Result, class OnSuccess>
 asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_request& wire,
                                        diagnostics& diag, Result& result, OnSuccess on_success,
-                                       steady::time_point deadline, acquired* first,
-                                       bool parse_images) {
+                                       steady::time_point deadline, acquired* first) {
+    // An images operation's 2xx body is parsed as it is read; a download's is kept.
+    constexpr bool parse_images = std::is_same_v<Result, std::unique_ptr<ImagesResponse>>;
     auto& meta = diag.response();
     for (std::size_t retry = 0;; ++retry) {
         auto r =
@@ -456,7 +458,7 @@ asio::awaitable<op_result> run_attempts(std::shared_ptr<client_impl> impl, any_r
                     resp = std::move(parsed);
                 return ec;
             },
-            deadline, &first, true);
+            deadline, &first);
     } catch (...) {
         out.ec = error_from_exception(diag);
     }
@@ -583,7 +585,7 @@ asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl,
                 }
                 return api_failure(i, ex, d);
             },
-            steady::now() + impl->opts.timeout.total, nullptr, false);
+            steady::now() + impl->opts.timeout.total, nullptr);
     } catch (...) {
         out.ec = error_from_exception(diag);
     }

@@ -19,7 +19,7 @@ class images_response_stream {
   public:
     /// `body_size`, when known (Content-Length), sizes the first image's
     /// string from what is left of the body instead of growing it by steps.
-    explicit images_response_stream(std::optional<std::uint64_t> body_size = std::nullopt);
+    explicit images_response_stream(std::optional<std::uint64_t> body_size);
     ~images_response_stream();
     images_response_stream(const images_response_stream&) = delete;
     images_response_stream& operator=(const images_response_stream&) = delete;

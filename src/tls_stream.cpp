@@ -61,9 +61,7 @@ struct bio_access {
 namespace {
 
 [[noreturn]] void throw_ssl(const char* what) {
-    throw boost::system::system_error(boost::system::error_code(static_cast<int>(::ERR_get_error()),
-                                                                asio::error::get_ssl_category()),
-                                      what);
+    throw boost::system::system_error(ssl_error(), what);
 }
 
 }  // namespace
@@ -114,8 +112,7 @@ tls_stream::call_result tls_stream::step(int (*call)(SSL*, void*, std::size_t, s
             if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
                 r.ec = asio::ssl::error::stream_truncated;
             else
-                r.ec =
-                    boost::system::error_code(static_cast<int>(e), asio::error::get_ssl_category());
+                r.ec = ssl_error(e);
             return r;
         }
         default:  // SSL_ERROR_SYSCALL and the rest: the BIO never fails this way

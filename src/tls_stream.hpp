@@ -19,6 +19,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -32,6 +33,12 @@ namespace openai::images::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+
+/// An OpenSSL error as an error code of Asio's SSL category (by default the
+/// thread's oldest queued error).
+inline boost::system::error_code ssl_error(unsigned long e = ::ERR_get_error()) {
+    return {static_cast<int>(e), asio::error::get_ssl_category()};
+}
 
 class tls_stream {
   public:
@@ -169,6 +176,10 @@ class tls_stream {
                 case starting:
                     if (WithSize && buf.size == 0)
                         return finish(self, {}, 0);  // nothing asked: nothing done
+                    if constexpr (std::is_same_v<Call, read_call>) {
+                        if (s->read_error_)  // met by the previous read, after its bytes
+                            return finish(self, std::exchange(s->read_error_, {}), 0);
+                    }
                     break;
                 case deferred:
                     return finish(self, result.ec, result.bytes);
@@ -189,12 +200,6 @@ class tls_stream {
                     s->in_begin_ = 0;
                     s->in_end_ = n;
                     break;
-            }
-            if constexpr (std::is_same_v<Call, read_call>) {
-                if (s->read_error_) {
-                    result = {want::error, 0, std::exchange(s->read_error_, {})};
-                    return finish(self, result.ec, 0);
-                }
             }
             result = s->step(&Call::run, buf.data, buf.size);
             if constexpr (std::is_same_v<Call, read_call>) {

@@ -120,7 +120,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
         // SNI is for host names only (RFC 6066); the certificate is checked
         // against the host either way, IP addresses against its IP SANs.
         if (addr_ec && !SSL_set_tlsext_host_name(tls.native_handle(), o.host.c_str())) {
-            r.ec = error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+            r.ec = ssl_error();
             r.message = "setting the TLS server name: " + describe(r.ec);
             co_return r;
         }
@@ -132,13 +132,13 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                   : X509_VERIFY_PARAM_set1_ip_asc(
                                         SSL_get0_param(tls.native_handle()), o.host.c_str()) == 1;
         if (!host_set) {
-            r.ec = error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+            r.ec = ssl_error();
             r.message = "setting the TLS host to verify: " + describe(r.ec);
             co_return r;
         }
         // TLS 1.2 or newer on every connection, a caller's own context included.
         if (!SSL_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION)) {
-            r.ec = error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+            r.ec = ssl_error();
             r.message = "setting the minimum TLS version: " + describe(r.ec);
             co_return r;
         }
