@@ -28,6 +28,7 @@
 
 #include "connection_pool.hpp"
 #include "op_completion.hpp"
+#include "tls_stream.hpp"
 #include "transport.hpp"
 
 namespace openai::images {
@@ -76,11 +77,19 @@ parsed_url parse_base_url(const std::string& url) {
     return p;
 }
 
+constexpr const char* tls13_ciphersuites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
 std::unique_ptr<ssl::context> make_tls_context(const tls_options& opts) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    // TLS 1.3 suites in the order browsers and Go offer them: AES-128-GCM first
+    // is as safe as AES-256-GCM and about 1.4x faster to decrypt, which is
+    // what bounds reading a large b64_json answer. The server still chooses.
+    if (SSL_CTX_set_ciphersuites(ctx->native_handle(), tls13_ciphersuites) != 1)
+        throw boost::system::system_error(detail::ssl_error(), "SSL_CTX_set_ciphersuites");
     if (opts.insecure_skip_verify) {
         ctx->set_verify_mode(ssl::verify_none);
         return ctx;

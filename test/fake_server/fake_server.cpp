@@ -5,9 +5,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <openssl/ssl.h>
 #include <sys/resource.h>
 
 #include <iostream>
+#include <stdexcept>
 
 namespace openai::images::testing {
 namespace {
@@ -41,6 +43,11 @@ void configure_tls(state& st) {
     st.ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                            ssl::context::no_tlsv1_1);
+    if (!st.opts.tls13_ciphersuites.empty() &&
+        SSL_CTX_set_ciphersuites(st.ssl_ctx.native_handle(), st.opts.tls13_ciphersuites.c_str()) !=
+            1)
+        throw std::invalid_argument("fake_server: bad tls13_ciphersuites '" +
+                                    st.opts.tls13_ciphersuites + "'");
     st.ssl_ctx.use_certificate_chain(asio::buffer(*cert));
     st.ssl_ctx.use_private_key(asio::buffer(*key), ssl::context::pem);
 }

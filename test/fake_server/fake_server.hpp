@@ -82,6 +82,8 @@ struct fault {
 struct server_options {
     bool tls = true;
     cert_choice cert = cert_choice::server;
+    /// The TLS 1.3 suites accepted, in OpenSSL's syntax; empty: OpenSSL's default.
+    std::string tls13_ciphersuites{};
     /// `Authorization: Bearer <key>` is required, else 401 invalid_api_key.
     /// Empty: no check. GET /v1/files/... never needs it (as the API's image URLs).
     std::string api_key = "sk-test-key";
@@ -113,6 +115,8 @@ struct request_record {
     std::vector<std::uint32_t> file_crc32{};
     std::chrono::steady_clock::time_point received{};  ///< when the request's headers were complete
     std::uint64_t connection_id = 0;                   ///< which TCP connection carried it (from 1)
+    std::string
+        tls_cipher{};     ///< the connection's TLS cipher suite (OpenSSL's name); empty: plain HTTP
     unsigned status = 0;  ///< what was answered; 0: nothing (a reset, or cut short by stop())
 };
 

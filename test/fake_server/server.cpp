@@ -20,6 +20,8 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/ssl.h>
+
 #include <cctype>
 #include <iostream>
 
@@ -110,6 +112,7 @@ struct connection {
     std::uint64_t id;
     asio::steady_timer timer;  // latency and trickle waits; cancelled by stop()
     std::size_t served = 0;
+    std::string tls_cipher{};  // negotiated suite, empty for plain HTTP
 };
 
 enum class after { keep_alive, close, closed };
@@ -157,6 +160,7 @@ asio::awaitable<after> respond(Stream& stream, connection& c, detail::http_reque
     rec.content_type = std::string(req[http::field::content_type]);
     rec.received = received;
     rec.connection_id = c.id;
+    rec.tls_cipher = c.tls_cipher;
     detail::record_body(req, rec);
     fault f;
     std::shared_ptr<const fault_rule> rule;
@@ -323,6 +327,8 @@ asio::awaitable<void> run_connection(state* st, tcp::socket sock, std::uint64_t 
         if (ec)
             co_return;  // e.g. the client refused the certificate
         ++st->handshakes;
+        if (const char* name = SSL_get_cipher_name(stream.native_handle()))
+            c.tls_cipher = name;
         if (co_await serve(stream, c) == after::close) {
             lowest.expires_after(shutdown_timeout);
             co_await stream.async_shutdown(nothrow);  // a peer that just closes is fine

@@ -10,6 +10,7 @@
 #include <openai/images.hpp>
 #include <openai/images/image_info.hpp>
 
+#include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -370,6 +371,28 @@ BOOST_AUTO_TEST_CASE(plain_http_base_url_works) {
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
     BOOST_TEST(c.stats().tls_handshakes == 0u);
     BOOST_TEST(c.stats().connections_opened == 1u);
+    BOOST_TEST(server.requests().at(0).tls_cipher == "");
+}
+
+// AES-128-GCM is offered first (the fastest suite to decrypt a large answer);
+// a server that takes only another suite still gets a connection.
+BOOST_AUTO_TEST_CASE(tls13_suite_order_prefers_aes_128_gcm) {
+    {
+        t::fake_server server;
+        asio::io_context ioc;
+        oi::client c(ioc.get_executor(), options_for(server));
+        auto r = run_one(ioc, [&](auto h) { c.async_create_image(small_generation(), h); });
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
+        BOOST_TEST(server.requests().at(0).tls_cipher == "TLS_AES_128_GCM_SHA256");
+    }
+    for (const std::string suite : {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+        t::fake_server server({.tls13_ciphersuites = suite});
+        asio::io_context ioc;
+        oi::client c(ioc.get_executor(), options_for(server));
+        auto r = run_one(ioc, [&](auto h) { c.async_create_image(small_generation(), h); });
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
+        BOOST_TEST(server.requests().at(0).tls_cipher == suite);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(caller_supplied_ssl_context) {
@@ -380,11 +403,15 @@ BOOST_AUTO_TEST_CASE(caller_supplied_ssl_context) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     ctx->add_certificate_authority(asio::buffer(t::test_pki().ca_cert_pem));
     ctx->set_verify_mode(ssl::verify_peer);
+    // The caller's suites are used as they are, not replaced by the library's.
+    BOOST_REQUIRE(SSL_CTX_set_ciphersuites(ctx->native_handle(), "TLS_CHACHA20_POLY1305_SHA256") ==
+                  1);
     opts.tls.context = ctx;
     oi::client c(ioc.get_executor(), opts);
     auto r = run_one(ioc, [&](auto h) { c.async_create_image(small_generation(), h); });
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
     BOOST_TEST(c.stats().tls_handshakes == 1u);
+    BOOST_TEST(server.requests().at(0).tls_cipher == "TLS_CHACHA20_POLY1305_SHA256");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
