@@ -35,7 +35,7 @@ namespace fake = openai::images::testing;
 constexpr std::string_view usage =
     "usage: fake-openai-server [--port N] [--tls | --plain] [--cert-dir DIR] [--api-key KEY]\n"
     "                          [--threads N] [--latency-ms N] [--max-side N] [--keep-records]\n"
-    "                          [--noise-images] [--self-test]\n"
+    "                          [--noise-images] [--tls13-ciphersuites LIST] [--self-test]\n"
     "  --port N        listen on 127.0.0.1:N (default 0: any free port)\n"
     "  --tls, --plain  HTTPS with a test CA generated now (default), or plain HTTP\n"
     "  --cert-dir DIR  write the test CA's certificate to DIR/ca.pem\n"
@@ -44,6 +44,8 @@ constexpr std::string_view usage =
     "  --latency-ms N  added to every request (default 0)\n"
     "  --max-side N    largest image side generated (default 4096)\n"
     "  --noise-images  generate incompressible images (random pixels, ~3 bytes/pixel)\n"
+    "  --tls13-ciphersuites LIST  the TLS 1.3 suites accepted (OpenSSL syntax; default: "
+    "OpenSSL's)\n"
     "  --keep-records  keep a record of every request (memory grows with each)\n"
     "  --self-test     start, send one generation to itself over TLS, check it, exit\n";
 
@@ -127,6 +129,8 @@ int main(int argc, char** argv) {
             self = true;
         } else if (arg == "--cert-dir" && has_value) {
             cert_dir = argv[++i];
+        } else if (arg == "--tls13-ciphersuites" && has_value) {
+            opts.tls13_ciphersuites = argv[++i];
         } else if (arg == "--api-key" && has_value) {
             opts.api_key = argv[++i];
         } else if (arg == "--port" && has_value && to_number(argv[++i], number) && number < 65536) {
