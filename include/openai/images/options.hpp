@@ -65,8 +65,9 @@ struct tls_options {
     /// A PEM file of trusted CAs, used instead of the system's.
     std::string ca_file;
     /// A context of the caller's (client certificates, pinned CAs…). When set,
-    /// insecure_skip_verify and ca_file are not applied to it; SNI, host-name
-    /// verification and the TLS 1.2 minimum still are.
+    /// insecure_skip_verify, ca_file and the library's TLS 1.3 suite order
+    /// (AES-128-GCM first) are not applied to it; SNI, host-name verification
+    /// and the TLS 1.2 minimum still are.
     std::shared_ptr<boost::asio::ssl::context> context;
 };
 
