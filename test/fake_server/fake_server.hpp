@@ -115,8 +115,8 @@ struct request_record {
     std::vector<std::uint32_t> file_crc32{};
     std::chrono::steady_clock::time_point received{};  ///< when the request's headers were complete
     std::uint64_t connection_id = 0;                   ///< which TCP connection carried it (from 1)
-    std::string
-        tls_cipher{};     ///< the connection's TLS cipher suite (OpenSSL's name); empty: plain HTTP
+    /// The connection's TLS cipher suite (OpenSSL's name); empty for plain HTTP.
+    std::string tls_cipher{};
     unsigned status = 0;  ///< what was answered; 0: nothing (a reset, or cut short by stop())
 };
 
