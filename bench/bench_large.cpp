@@ -1,12 +1,15 @@
 // Large b64_json answers: a gpt-image generation of n images of a size, from
 // the first body byte (the end of the response header) to every image decoded
-// to bytes, repeated R times
-// after one warm-up. The same process then times what the library does with
-// the body alone (parse + decode, from memory) and a plain memcpy of the same
-// number of bytes, after the peak RSS has been read.
+// to bytes, repeated R times after one warm-up. With --decode 0 the answer
+// keeps b64_json and each image is then decoded with decode_image; with
+// --decode 1 the client decodes while the body arrives
+// (client_options::decode_b64_json). The same process then times what the
+// library does with the body alone (parse + decode, from memory, the same
+// way) and a plain memcpy of the same number of bytes, after the peak RSS has
+// been read.
 //
 //   bench_large --url https://127.0.0.1:PORT/v1 --ca ca.pem --model gpt-image-1
-//               --n 4 --size 1024x1024 --runs 3
+//               --n 4 --size 1024x1024 --runs 3 --decode 1
 #include "bench_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -26,17 +29,20 @@ struct run_result {
     std::uint64_t b64_bytes = 0, decoded_bytes = 0;
 };
 
-// Decodes every image; throws unless each is a PNG.
+// Decodes every image not decoded yet; throws unless each is a PNG.
 run_result decode_all(const oi::ImagesResponse& res, std::size_t n) {
     if (res.data.size() != n)
         throw std::runtime_error("expected " + std::to_string(n) + " images, got " +
                                  std::to_string(res.data.size()));
     run_result r;
-    std::vector<unsigned char> bytes;
+    std::vector<unsigned char> decoded;
     for (const oi::Image& img : res.data) {
-        oi::diagnostics diag;
-        if (auto ec = oi::decode_image(img, bytes, diag))
-            throw std::runtime_error("decode: " + std::string(diag.message()));
+        if (!img.bytes) {
+            oi::diagnostics diag;
+            if (auto ec = oi::decode_image(img, decoded, diag))
+                throw std::runtime_error("decode: " + std::string(diag.message()));
+        }
+        const std::vector<unsigned char>& bytes = img.bytes ? *img.bytes : decoded;
         if (oi::detect_format(bytes) != oi::image_format::png)
             throw std::runtime_error("an image is not a PNG");
         r.b64_bytes += img.b64_json ? img.b64_json->size() : 0;
@@ -63,8 +69,12 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& 
             seconds_between(diag.response().header_received, diag.response().body_received);
         if (i > 0)
             out.push_back(r);
-        if (i == runs)
-            sample = std::move(*res.data.at(0).b64_json);
+        if (i == runs) {
+            const oi::Image& first = res.data.at(0);
+            sample = first.b64_json
+                         ? std::move(*first.b64_json)
+                         : oi::base64_encode(std::span<const unsigned char>(*first.bytes));
+        }
     }
 }
 
@@ -81,6 +91,7 @@ int main(int argc, char** argv) try {
 
     asio::io_context ioc(1);
     oi::client_options opts = options_from(f);
+    opts.decode_b64_json = f.count("decode", 0) != 0;
     oi::client client(ioc.get_executor(), opts);
     std::vector<run_result> results;
     const std::uint64_t base_rss = rss_bytes();
@@ -100,7 +111,7 @@ int main(int argc, char** argv) try {
     const double parse_decode_s = best_of(3, [&] {
         oi::ImagesResponse res;
         oi::diagnostics diag;
-        if (oi::parse_images_response(body, res, diag))
+        if (oi::parse_images_response(body, res, diag, opts.decode_b64_json))
             throw std::runtime_error("parse: " + std::string(diag.message()));
         decode_all(res, static_cast<std::size_t>(*req.n));
     });
@@ -116,6 +127,7 @@ int main(int argc, char** argv) try {
                             {"mb_s", mb_per_s(body_bytes, r.seconds)}});
     const std::uint64_t growth = peak > base_rss ? peak - base_rss : 0;
     print({{"client", "openai-images"},
+           {"decode_b64_json", opts.decode_b64_json},
            {"model", f.str("model", "gpt-image-1")},
            {"n", *req.n},
            {"size", f.str("size", "1024x1024")},

@@ -1,5 +1,6 @@
 #include <openai/images/base64.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -21,31 +22,52 @@ constexpr std::array<std::uint8_t, 256> make_table() {
 }
 constexpr auto table = make_table();
 
-error_code bad_char(std::string_view in, std::size_t pos, diagnostics& diag) {
-    auto c = static_cast<unsigned char>(in[pos]);
-    constexpr char hex[] = "0123456789ABCDEF";
-    std::string shown = "0x";
-    shown += hex[c >> 4];
-    shown += hex[c & 0xF];
-    diag.assign("b64_json", "b64_json: invalid base64 character " + shown + " at offset " +
-                                std::to_string(pos));
-    return client_errc::base64_invalid_character;
-}
+// Where the text being decoded sits, for messages: the field it is the value
+// of, and the offset of its first character in that value (a part of a value
+// decoded as it arrives starts further in).
+struct position {
+    std::string_view field = "b64_json";
+    std::uint64_t offset = 0;
 
-// Finds the first offending byte of a quad already known to be bad.
-error_code locate(std::string_view in, std::size_t start, std::size_t end, diagnostics& diag) {
-    for (std::size_t i = start; i < end; ++i) {
-        if (in[i] == '=') {
-            diag.assign("b64_json", "b64_json: '=' padding at offset " + std::to_string(i) +
-                                        " before the end of the data");
-            return client_errc::base64_bad_padding;
-        }
-        if (table[static_cast<unsigned char>(in[i])] == invalid)
-            return bad_char(in, i, diag);
+    error_code fail(error_code ec, const std::string& what, diagnostics& diag) const {
+        diag.assign(std::string(field), std::string(field) + ": " + what);
+        return ec;
     }
-    diag.assign("b64_json", "b64_json: malformed base64");
-    return client_errc::base64_invalid_character;
-}
+    error_code early_padding(std::uint64_t pos, diagnostics& diag) const {
+        return fail(
+            client_errc::base64_bad_padding,
+            "'=' padding at offset " + std::to_string(offset + pos) + " before the end of the data",
+            diag);
+    }
+    error_code bad_char(std::string_view in, std::size_t pos, diagnostics& diag) const {
+        auto c = static_cast<unsigned char>(in[pos]);
+        constexpr char hex[] = "0123456789ABCDEF";
+        std::string shown = "0x";
+        shown += hex[c >> 4];
+        shown += hex[c & 0xF];
+        return fail(
+            client_errc::base64_invalid_character,
+            "invalid base64 character " + shown + " at offset " + std::to_string(offset + pos),
+            diag);
+    }
+    error_code truncated(std::uint64_t length, diagnostics& diag) const {
+        return fail(
+            client_errc::base64_truncated,
+            "base64 length " + std::to_string(length) + " is not a multiple of 4 (truncated data)",
+            diag);
+    }
+    // Finds the first offending byte of a quad already known to be bad.
+    error_code locate(std::string_view in, std::size_t start, std::size_t end,
+                      diagnostics& diag) const {
+        for (std::size_t i = start; i < end; ++i) {
+            if (in[i] == '=')
+                return early_padding(i, diag);
+            if (table[static_cast<unsigned char>(in[i])] == invalid)
+                return bad_char(in, i, diag);
+        }
+        return fail(client_errc::base64_invalid_character, "malformed base64", diag);
+    }
+};
 
 }  // namespace
 
@@ -65,24 +87,21 @@ namespace {
 // Both overloads' work; `simd`: whole 32-character blocks go through the AVX2
 // decoder first, up to the first block that holds an invalid byte, where the
 // scalar loop takes over and reports it exactly as it would have alone.
+// `final`: `in` ends the text, so its last group may carry padding; a part
+// before the end is groups of 4 data characters only.
 error_code decode(std::string_view in, std::span<unsigned char> out, std::size_t& written,
-                  diagnostics& diag, bool simd) {
+                  diagnostics& diag, bool simd, const position& at = {}, bool final = true) {
     written = 0;
-    if (in.size() % 4 != 0) {
-        diag.assign("b64_json", "b64_json: base64 length " + std::to_string(in.size()) +
-                                    " is not a multiple of 4 (truncated data)");
-        return client_errc::base64_truncated;
-    }
+    if (in.size() % 4 != 0)
+        return at.truncated(in.size(), diag);
     if (in.empty())
         return {};
-    const std::size_t size = base64_decoded_size(in);
-    if (out.size() < size) {
-        diag.assign("b64_json", "b64_json: output buffer too small");
-        return client_errc::base64_truncated;
-    }
+    const std::size_t size = final ? base64_decoded_size(in) : in.size() / 4 * 3;
+    if (out.size() < size)
+        return at.fail(client_errc::base64_truncated, "output buffer too small", diag);
     const auto* p = reinterpret_cast<const unsigned char*>(in.data());
     unsigned char* o = out.data();
-    const std::size_t full = in.size() / 4 - 1;  // the last quad may carry padding
+    const std::size_t full = in.size() / 4 - (final ? 1 : 0);  // a final quad may carry padding
 
     // Its wide stores stay inside out[0, size): bytes past the decoded data
     // stay untouched, and the 8 spare bytes of each store are rewritten next.
@@ -104,18 +123,23 @@ error_code decode(std::string_view in, std::span<unsigned char> out, std::size_t
             t[2] = static_cast<unsigned char>(v);
         }
         if (bad & 0x80u)
-            return locate(in, q * 4, (q + 8) * 4, diag);
+            return at.locate(in, q * 4, (q + 8) * 4, diag);
     }
     for (; q < full; ++q) {
         const unsigned char* s = p + q * 4;
         const std::uint32_t a = table[s[0]], b = table[s[1]], c = table[s[2]], d = table[s[3]];
         if ((a | b | c | d) & 0x80u)
-            return locate(in, q * 4, q * 4 + 4, diag);
+            return at.locate(in, q * 4, q * 4 + 4, diag);
         const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
         unsigned char* t = o + q * 3;
         t[0] = static_cast<unsigned char>(v >> 16);
         t[1] = static_cast<unsigned char>(v >> 8);
         t[2] = static_cast<unsigned char>(v);
+    }
+
+    if (!final) {
+        written = full * 3;
+        return {};
     }
 
     // The last quad: "xxxx", "xxx=" or "xx==".
@@ -128,21 +152,13 @@ error_code decode(std::string_view in, std::span<unsigned char> out, std::size_t
     std::uint32_t v = 0;
     for (std::size_t i = 0; i < data_chars; ++i) {
         const std::uint32_t x = table[s[i]];
-        if (x == invalid) {
-            if (s[i] == '=') {
-                diag.assign("b64_json", "b64_json: '=' padding at offset " +
-                                            std::to_string(base + i) +
-                                            " before the end of the data");
-                return client_errc::base64_bad_padding;
-            }
-            return bad_char(in, base + i, diag);
-        }
+        if (x == invalid)
+            return s[i] == '=' ? at.early_padding(base + i, diag) : at.bad_char(in, base + i, diag);
         v |= x << (18 - 6 * i);
     }
-    if ((pad == 1 && (v & 0xFFu)) || (pad == 2 && (v & 0xFFFFu))) {
-        diag.assign("b64_json", "b64_json: non-zero bits in the padded last group");
-        return client_errc::base64_bad_padding;
-    }
+    if ((pad == 1 && (v & 0xFFu)) || (pad == 2 && (v & 0xFFFFu)))
+        return at.fail(client_errc::base64_bad_padding, "non-zero bits in the padded last group",
+                       diag);
     unsigned char* t = o + full * 3;
     t[0] = static_cast<unsigned char>(v >> 16);
     if (pad < 2)
@@ -158,6 +174,80 @@ error_code decode(std::string_view in, std::span<unsigned char> out, std::size_t
 error_code detail::base64_decode_scalar(std::string_view in, std::span<unsigned char> out,
                                         std::size_t& written, diagnostics& diag) {
     return decode(in, out, written, diag, false);
+}
+
+detail::base64_stream_decoder::base64_stream_decoder(std::string field)
+    : field_(std::move(field)) {}
+
+// Groups known not to end the text are decoded at once; a group holding '='
+// waits, since it is valid only as the last one: the next character after it
+// makes it an error at its first bad byte, as it is for base64_decode.
+error_code detail::base64_stream_decoder::append(std::string_view quads,
+                                                 std::vector<unsigned char>& out,
+                                                 diagnostics& diag) {
+    if (padded_)
+        return position{field_, consumed_}.locate({padded_group_, 4}, 0, 4, diag);
+    std::string_view now = quads;
+    const std::string_view last = quads.substr(quads.size() - 4);
+    if (last.find('=') != std::string_view::npos) {
+        now.remove_suffix(4);
+        last.copy(padded_group_, 4);
+    }
+    if (!now.empty()) {
+        const std::size_t old = out.size();
+        out.resize(old + now.size() / 4 * 3);
+        std::size_t written = 0;
+        if (auto ec = decode(now, std::span(out).subspan(old), written, diag, base64_have_avx2(),
+                             {field_, consumed_}, false))
+            return ec;
+        consumed_ += now.size();
+    }
+    padded_ = now.size() < quads.size();
+    return {};
+}
+
+error_code detail::base64_stream_decoder::write(std::string_view part,
+                                                std::vector<unsigned char>& out,
+                                                diagnostics& diag) {
+    seen_ += part.size();
+    if (held_ > 0 && !part.empty()) {
+        const std::size_t take = std::min<std::size_t>(4 - held_, part.size());
+        part.copy(hold_ + held_, take);
+        held_ += take;
+        part.remove_prefix(take);
+        if (held_ < 4)
+            return {};
+        held_ = 0;
+        if (auto ec = append(std::string_view(hold_, 4), out, diag))
+            return ec;
+    }
+    if (const std::size_t whole = part.size() / 4 * 4; whole > 0) {
+        if (auto ec = append(part.substr(0, whole), out, diag))
+            return ec;
+        part.remove_prefix(whole);
+    }
+    if (!part.empty() && padded_)
+        return position{field_, consumed_}.locate({padded_group_, 4}, 0, 4, diag);
+    held_ = part.copy(hold_, part.size());
+    return {};
+}
+
+error_code detail::base64_stream_decoder::finish(std::vector<unsigned char>& out,
+                                                 diagnostics& diag) {
+    if (held_ > 0)
+        return position{field_, 0}.truncated(seen_, diag);
+    if (!padded_)
+        return {};
+    const std::size_t old = out.size();
+    out.resize(old + 3);
+    std::size_t written = 0;
+    if (auto ec = decode({padded_group_, 4}, std::span(out).subspan(old), written, diag, false,
+                         {field_, consumed_}))
+        return ec;
+    out.resize(old + written);
+    consumed_ += 4;
+    padded_ = false;
+    return {};
 }
 
 error_code base64_decode(std::string_view in, std::span<unsigned char> out, std::size_t& written,
@@ -208,6 +298,10 @@ std::string base64_encode(std::string_view in) {
 }
 
 error_code decode_image(const Image& img, std::vector<unsigned char>& out, diagnostics& diag) {
+    if (img.bytes && !img.b64_json) {
+        out = *img.bytes;
+        return {};
+    }
     if (!img.b64_json) {
         diag.assign("b64_json", img.url ? "b64_json: the image was returned as a url (" + *img.url +
                                               "); download it instead"

@@ -6,8 +6,12 @@
 #include <openai/images/error.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace openai::images::detail {
 
@@ -19,6 +23,32 @@ inline constexpr char base64_alphabet[] =
 /// portable table-driven path, for tests and benchmarks to compare against.
 error_code base64_decode_scalar(std::string_view in, std::span<unsigned char> out,
                                 std::size_t& written, diagnostics& diag);
+
+/// Decodes one base64 text given in parts of any length (as a JSON parser
+/// hands over a long string), appending the bytes to `out` as whole groups of
+/// 4 characters arrive. It succeeds where base64_decode on the whole text
+/// succeeds, with the same bytes, and fails where it fails: with the same
+/// error and offsets (counted from the text's start) for a text with one
+/// fault; messages and the param name `field` (such as "data[2].b64_json").
+/// After an error the decoder must not be used again.
+class base64_stream_decoder {
+  public:
+    explicit base64_stream_decoder(std::string field);
+    error_code write(std::string_view part, std::vector<unsigned char>& out, diagnostics& diag);
+    /// The end of the text: a group held back must be a whole, valid last group.
+    error_code finish(std::vector<unsigned char>& out, diagnostics& diag);
+
+  private:
+    error_code append(std::string_view quads, std::vector<unsigned char>& out, diagnostics& diag);
+
+    std::string field_;
+    std::uint64_t seen_ = 0;      ///< characters given so far
+    std::uint64_t consumed_ = 0;  ///< characters decoded so far
+    char padded_group_[4] = {};   ///< a whole group holding '=', not decoded yet
+    bool padded_ = false;
+    char hold_[4] = {};  ///< the start of a group split between parts
+    std::size_t held_ = 0;
+};
 
 /// Whether this CPU can run base64_decode_avx2 (checked once); always false
 /// off x86.

@@ -289,10 +289,10 @@ exchange_result failed_attempt(error_code ec, std::string message) {
 // The work on a granted connection: connecting it when new, then the
 // exchange. A coroutine of its own so that a request still waiting for a
 // connection holds none of this state (coroutine frames keep every local).
-// `parse_images`: a 2xx body is an images response, parsed as it is read.
+// `mode`: what becomes of a 2xx body.
 asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& conn,
                                                 const origin& o, any_request& req,
-                                                steady::time_point deadline, bool parse_images) {
+                                                steady::time_point deadline, body_mode mode) {
     if (!conn.connected) {
         auto r = co_await connect(conn, o, deadline, impl.opts.timeout, impl.counters);
         if (r.ec)
@@ -300,9 +300,9 @@ asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& c
     }
     if (auto* j = std::get_if<json_request>(&req))
         co_return co_await exchange(conn, *j, deadline, impl.opts.timeout, impl.opts.limit,
-                                    impl.counters, parse_images);
+                                    impl.counters, mode);
     co_return co_await exchange(conn, std::get<form_request>(req), deadline, impl.opts.timeout,
-                                impl.opts.limit, impl.counters, parse_images);
+                                impl.opts.limit, impl.counters, mode);
 }
 
 // One attempt: a connection from the pool, the exchange, the connection back.
@@ -313,7 +313,7 @@ using acquired = std::pair<error_code, connection_ptr>;
 
 asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any_request& req,
                                          steady::time_point deadline, acquired* first,
-                                         bool parse_images) {
+                                         body_mode mode) {
     for (int stale_resends = 0;; ++stale_resends) {
         acquired got;
         if (first != nullptr && stale_resends == 0)
@@ -333,7 +333,7 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
             co_return failed_attempt(asio::error::operation_aborted,
                                      "cancelled while waiting for a connection");
         }
-        exchange_result r = co_await use_connection(impl, *conn, o, req, deadline, parse_images);
+        exchange_result r = co_await use_connection(impl, *conn, o, req, deadline, mode);
         // A failed connect leaves r.ec set: the connection is closed.
         const bool reusable = !r.ec && r.keep_alive &&
                               (impl.opts.pool.max_requests_per_connection == 0 ||
@@ -367,7 +367,8 @@ error_code interpret(const client_impl& impl, exchange_result& r, ImagesResponse
         diagnostics parse_diag;
         // Parsed as it was read; an empty body had no reader.
         const error_code ec = body.images ? body.images->finish(out, parse_diag)
-                                          : parse_images_response(body.text, out, parse_diag);
+                                          : parse_images_response(body.text, out, parse_diag,
+                                                                  impl.opts.decode_b64_json);
         body.images.reset();
         if (ec) {
             static_assert(response_body::kept_prefix > 120);
@@ -400,11 +401,13 @@ asio::awaitable<error_code> retry_loop(client_impl& impl, const origin& o, any_r
                                        diagnostics& diag, Result& result, OnSuccess on_success,
                                        steady::time_point deadline, acquired* first) {
     // An images operation's 2xx body is parsed as it is read; a download's is kept.
-    constexpr bool parse_images = std::is_same_v<Result, std::unique_ptr<ImagesResponse>>;
+    const body_mode mode = !std::is_same_v<Result, std::unique_ptr<ImagesResponse>>
+                               ? body_mode::text
+                           : impl.opts.decode_b64_json ? body_mode::decoded_images
+                                                       : body_mode::images;
     auto& meta = diag.response();
     for (std::size_t retry = 0;; ++retry) {
-        auto r =
-            co_await attempt(impl, o, wire, deadline, retry == 0 ? first : nullptr, parse_images);
+        auto r = co_await attempt(impl, o, wire, deadline, retry == 0 ? first : nullptr, mode);
         ++meta.attempts;
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             diag.assign({}, "the operation was cancelled");

@@ -134,15 +134,14 @@ inline exchange_result read_failure(error_code ec, bool body, steady::time_point
 /// was read past it. `expire(tp)` arms the stream's timeout for the next
 /// operations (steady::time_point::max(): none). `reused`: the connection
 /// carried a response before, so a failure before any response byte is stale.
-/// `parse_images`: a 2xx body is an images response, parsed as it is read
-/// (see response_body).
+/// `mode`: what becomes of a 2xx body (see response_body).
 template <class Stream, class Expire, class Body>
 asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& buffer,
                                                 Expire expire, bool reused,
                                                 http::request<Body>& req,
                                                 steady::time_point deadline, const timeouts& t,
                                                 const limits& l, exchange_counters stats,
-                                                bool parse_images) {
+                                                body_mode mode) {
     constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
     exchange_result r;
     const auto cs = co_await asio::this_coro::cancellation_state;
@@ -182,7 +181,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     expire(phase_end(t.response_header, deadline));
     for (int interim = 0;; ++interim) {
         parser.emplace();
-        parser->get().body().parse_images = parse_images;
+        parser->get().body().mode = mode;
         parser->header_limit(l.max_response_header);
         parser->body_limit(l.max_response_body);
         auto [ec, n] = co_await http::async_read_header(s, buffer, *parser, tuple_awaitable);

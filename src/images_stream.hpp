@@ -1,8 +1,8 @@
 // An images response parsed while its body arrives: the HTTP reader hands
 // each piece of the body to write() as it is read, so a large b64_json answer
 // is never held whole as text; each data[i].b64_json goes straight into a
-// std::string of its own. finish() then gives what parse_images_response
-// gives for the same bytes (it is built on this class).
+// std::string of its own, or is decoded straight into bytes. finish() then gives what
+// parse_images_response gives for the same bytes (it is built on this class).
 #pragma once
 
 #include <openai/images/error.hpp>
@@ -19,7 +19,9 @@ class images_response_stream {
   public:
     /// `body_size`, when known (Content-Length), sizes the first image's
     /// string from what is left of the body instead of growing it by steps.
-    explicit images_response_stream(std::optional<std::uint64_t> body_size);
+    /// `decode_b64_json`: each data[i].b64_json is decoded as it arrives into
+    /// data[i].bytes (b64_json left unset), as parse_images_response does.
+    images_response_stream(std::optional<std::uint64_t> body_size, bool decode_b64_json);
     ~images_response_stream();
     images_response_stream(const images_response_stream&) = delete;
     images_response_stream& operator=(const images_response_stream&) = delete;

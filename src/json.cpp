@@ -1,5 +1,7 @@
 #include <openai/images/json.hpp>
 
+#include <openai/images/base64.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,6 +15,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "base64_impl.hpp"
 #include "images_stream.hpp"
 
 namespace openai::images {
@@ -278,7 +281,10 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const CreateImageR
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const Image& r) {
     json::object o;
-    put(o, "b64_json", r.b64_json);
+    if (r.b64_json || !r.bytes)
+        put(o, "b64_json", r.b64_json);
+    else
+        o.emplace("b64_json", base64_encode(std::span<const unsigned char>(*r.bytes)));
     put(o, "url", r.url);
     put(o, "revised_prompt", r.revised_prompt);
     jv = std::move(o);
@@ -374,10 +380,11 @@ void huge_pages([[maybe_unused]] char* p, [[maybe_unused]] std::size_t size) {
 
 // A json::parser that builds the document as json::parser does, except for
 // the strings at data[i].b64_json: those are appended straight into
-// std::strings of their own and an empty string stands in the document. The
-// images, nearly all of a large response, are then copied once from the body
-// (or from each piece of it as it is read) instead of three times (into the
-// parser's stack, a json::string, the result).
+// std::strings of their own (or, when `decode`, decoded straight into byte
+// vectors) and an empty string stands in the document. The images, nearly all
+// of a large response, are then copied once from the body (or from each piece
+// of it as it is read) instead of three times (into the parser's stack, a
+// json::string, the result).
 class images_response_handler {
   public:
     static constexpr std::size_t max_object_size = json::object::max_size();
@@ -385,11 +392,25 @@ class images_response_handler {
     static constexpr std::size_t max_key_size = json::string::max_size();
     static constexpr std::size_t max_string_size = json::string::max_size();
 
+    struct image_entry {
+        std::size_t index = 0;             ///< in data
+        std::string b64;                   ///< the text, when not decoding
+        std::vector<unsigned char> bytes;  ///< the decoded bytes, when decoding
+        /// A decoding error, which ends this entry's decoding (parsing goes
+        /// on, so that the body is still read to its end).
+        error_code ec;
+        diagnostics diag;
+    };
+
     json::value_stack st;
-    std::vector<std::pair<std::size_t, std::string>> images;  ///< (index in data, b64_json)
+    /// In document order; a later entry for the same index replaces an earlier
+    /// one, as a repeated key does in the document.
+    std::vector<image_entry> images;
     /// Bytes of the body not yet given to the parser when the current piece
     /// began, when the body's size is known: an upper bound for an image.
     std::optional<std::uint64_t> remaining;
+    /// Decode each image as it arrives instead of keeping its text.
+    bool decode = false;
 
     images_response_handler() { st.reset(); }
 
@@ -430,7 +451,7 @@ class images_response_handler {
     bool on_string_part(json::string_view s, std::size_t, error_code&) {
         start_string();
         if (image_string_)
-            images.back().second.append(s.data(), s.size());
+            image_part(s);
         else
             st.push_chars(s);
         return true;
@@ -439,8 +460,11 @@ class images_response_handler {
         start_string();
         in_string_ = false;
         if (image_string_) {
-            images.back().second.append(s.data(), s.size());
-            last_image_size_ = images.back().second.size();
+            image_part(s);
+            if (image_entry& e = images.back(); decoder_ && !e.ec)
+                e.ec = decoder_->finish(e.bytes, e.diag);
+            decoder_.reset();
+            last_image_chars_ = image_chars_;
             st.push_string({});
         } else {
             st.push_string(s);
@@ -487,6 +511,14 @@ class images_response_handler {
         if (!frames_.empty() && !frames_.back().object)
             ++frames_.back().elements;
     }
+    void image_part(json::string_view s) {
+        image_chars_ += s.size();
+        image_entry& e = images.back();
+        if (!decode)
+            e.b64.append(s.data(), s.size());
+        else if (decoder_ && !e.ec)
+            e.ec = decoder_->write({s.data(), s.size()}, e.bytes, e.diag);
+    }
     // The first part of a string value: is it one of the images?
     void start_string() {
         if (in_string_)
@@ -495,23 +527,33 @@ class images_response_handler {
         begin_value();
         image_string_ = at_image();
         if (image_string_) {
-            images.emplace_back(frames_[1].elements - 1, std::string());
-            reserve(images.back().second);
+            const std::size_t index = frames_[1].elements - 1;
+            images.push_back({index, {}, {}, {}, {}});
+            image_chars_ = 0;
+            if (decode) {
+                decoder_.emplace("data[" + std::to_string(index) + "].b64_json");
+                reserve(images.back().bytes);
+            } else {
+                reserve(images.back().b64);
+            }
         }
     }
     // Sized once rather than grown by doubling (each step a copy and fresh
     // pages): the images of one answer are of one size and format, so the
     // previous one's size (with some slack) fits the next, and the rest of
     // the body bounds the first. Reserved pages not written stay untouched.
-    void reserve(std::string& s) const {
-        std::uint64_t want = 0;
-        if (last_image_size_ > 0)
-            want = last_image_size_ + last_image_size_ / 16 + 64;
+    template <class Container>
+    void reserve(Container& c) const {
+        std::uint64_t want = 0;  // characters of base64
+        if (last_image_chars_ > 0)
+            want = last_image_chars_ + last_image_chars_ / 16 + 64;
         if (remaining)
-            want = last_image_size_ > 0 ? std::min(want, *remaining) : *remaining;
-        if (want > 0 && want <= s.max_size()) {
-            s.reserve(static_cast<std::size_t>(want));
-            huge_pages(s.data(), s.capacity());
+            want = last_image_chars_ > 0 ? std::min(want, *remaining) : *remaining;
+        if (decode)
+            want = want / 4 * 3 + 3;
+        if (want > 0 && want <= c.max_size()) {
+            c.reserve(static_cast<std::size_t>(want));
+            huge_pages(reinterpret_cast<char*>(c.data()), c.capacity());
         }
     }
     // The string about to be read is the document's data[i].b64_json.
@@ -522,7 +564,9 @@ class images_response_handler {
 
     std::vector<frame> frames_;
     std::string key_;
-    std::size_t last_image_size_ = 0;
+    std::optional<detail::base64_stream_decoder> decoder_;  ///< the current image's
+    std::uint64_t image_chars_ = 0;       ///< characters of the current image so far
+    std::uint64_t last_image_chars_ = 0;  ///< characters of the previous image
     bool in_string_ = false, image_string_ = false;
 };
 
@@ -535,9 +579,11 @@ struct images_response_stream::impl {
     boost::system::error_code ec;
 };
 
-images_response_stream::images_response_stream(std::optional<std::uint64_t> body_size)
+images_response_stream::images_response_stream(std::optional<std::uint64_t> body_size,
+                                               bool decode_b64_json)
     : impl_(std::make_unique<impl>()) {
     impl_->parser.handler().remaining = body_size;
+    impl_->parser.handler().decode = decode_b64_json;
 }
 
 images_response_stream::~images_response_stream() = default;
@@ -560,13 +606,32 @@ error_code images_response_stream::finish(ImagesResponse& out, diagnostics& diag
         diag.assign({}, "response body is not valid JSON (" + impl_->ec.message() + ")");
         return client_errc::invalid_json;
     }
-    const json::value v = p.handler().st.release();
+    auto& h = p.handler();
+    const json::value v = h.st.release();
     try {
         ImagesResponse tmp{};
         read(v, {}, tmp);
-        for (auto& [index, b64] : p.handler().images) {
-            if (index < tmp.data.size())
-                tmp.data[index].b64_json = std::move(b64);
+        // Each index's last entry, as the document keeps a repeated key's last value.
+        std::vector<images_response_handler::image_entry*> last(tmp.data.size());
+        for (auto& e : h.images) {
+            if (e.index < last.size())
+                last[e.index] = &e;
+        }
+        for (std::size_t i = 0; i < last.size(); ++i) {
+            if (last[i] == nullptr)
+                continue;
+            auto& e = *last[i];
+            Image& img = tmp.data[i];
+            if (!h.decode) {
+                img.b64_json = std::move(e.b64);
+                continue;
+            }
+            if (e.ec) {
+                diag.assign(std::string(e.diag.param()), std::string(e.diag.message()));
+                return e.ec;
+            }
+            img.b64_json.reset();  // the stand-in
+            img.bytes = std::move(e.bytes);
         }
         out = std::move(tmp);
     } catch (const shape_error& e) {
@@ -578,8 +643,9 @@ error_code images_response_stream::finish(ImagesResponse& out, diagnostics& diag
 
 }  // namespace detail
 
-error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag) {
-    detail::images_response_stream s(body.size());
+error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag,
+                                 bool decode_b64_json) {
+    detail::images_response_stream s(body.size(), decode_b64_json);
     s.write(body);
     return s.finish(out, diag);
 }

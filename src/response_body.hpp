@@ -23,15 +23,21 @@
 
 namespace openai::images::detail {
 
+/// What becomes of a 2xx response body.
+enum class body_mode : unsigned char {
+    text,            ///< kept whole as text (downloads)
+    images,          ///< an images response, parsed as it is read
+    decoded_images,  ///< the same, each b64_json decoded to bytes as it is read
+};
+
 struct response_body {
     /// How many of the first bytes a parsed body keeps as text, for messages
     /// (excerpt() shows at most 120 and marks a longer body).
     static constexpr std::size_t kept_prefix = 128;
 
     struct value_type {
-        /// Set before reading: a 2xx body is an images response, parsed as
-        /// it arrives.
-        bool parse_images = false;
+        /// Set before reading: what becomes of a 2xx body.
+        body_mode mode = body_mode::text;
         /// The whole body; only its first kept_prefix bytes when `images`.
         std::string text;
         /// The parser a 2xx images body went to, or null.
@@ -55,12 +61,13 @@ struct response_body {
             body_.text.clear();
             body_.images.reset();
             const unsigned status = header_ ? header_->result_int() : 0;
-            stream_ = body_.parse_images && status >= 200 && status < 300;
+            stream_ = body_.mode != body_mode::text && status >= 200 && status < 300;
             if (stream_) {
                 std::optional<std::uint64_t> size;
                 if (length)
                     size = *length;
-                body_.images = std::make_unique<images_response_stream>(size);
+                body_.images = std::make_unique<images_response_stream>(
+                    size, body_.mode == body_mode::decoded_images);
             } else if (length) {
                 if (*length > body_.text.max_size()) {
                     ec = boost::beast::http::error::buffer_overflow;

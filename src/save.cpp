@@ -111,6 +111,8 @@ error_code save_image_bytes(std::span<const unsigned char> bytes, const std::fil
 
 error_code save_image(const Image& img, const std::filesystem::path& dir, std::string_view stem,
                       saved_image& out, diagnostics& diag, std::string_view output_format) {
+    if (img.bytes && !img.b64_json)
+        return save_image_bytes(*img.bytes, dir, stem, out, diag, output_format);
     std::vector<unsigned char> bytes;
     if (auto ec = decode_image(img, bytes, diag))
         return ec;
@@ -131,7 +133,7 @@ asio::awaitable<save_result> run_save(client& c, ImagesResponse response, std::f
         const Image& img = response.data[i];
         const std::string name = n == 1 ? stem : stem + "-" + std::to_string(i + 1);
         saved_image saved;
-        if (img.b64_json) {
+        if (img.b64_json || img.bytes) {
             out.ec = save_image(img, dir, name, saved, *diag, format);
         } else if (img.url) {
             auto [ec, body] =

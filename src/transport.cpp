@@ -23,7 +23,7 @@ template <class Stream, class Body>
 asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::request<Body>& req,
                                              steady::time_point deadline, const timeouts& t,
                                              const limits& l, stats_counters& stats,
-                                             bool parse_images) {
+                                             body_mode mode) {
     auto expire = [&c](steady::time_point tp) {
         if (tp == steady::time_point::max())
             c.lowest().expires_never();
@@ -33,7 +33,7 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
     // Named, not a braced temporary: GCC 12 miscompiles those inside co_await.
     const exchange_counters counters{stats.requests, stats.bytes_sent, stats.bytes_received};
     auto r = co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l,
-                                     counters, parse_images);
+                                     counters, mode);
     if (!r.ec)
         ++c.requests;
     if constexpr (std::is_same_v<Stream, tls_stream>)
@@ -45,10 +45,10 @@ template <class Body>
 asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>& req,
                                               steady::time_point deadline, const timeouts& t,
                                               const limits& l, stats_counters& stats,
-                                              bool parse_images) {
+                                              body_mode mode) {
     if (c.is_tls())
-        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats, parse_images);
-    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats, parse_images);
+        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats, mode);
+    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats, mode);
 }
 
 }  // namespace
@@ -162,16 +162,14 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats,
-                                          bool parse_images) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats, parse_images);
+                                          const limits& l, stats_counters& stats, body_mode mode) {
+    co_return co_await exchange_any(c, req, deadline, t, l, stats, mode);
 }
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats,
-                                          bool parse_images) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats, parse_images);
+                                          const limits& l, stats_counters& stats, body_mode mode) {
+    co_return co_await exchange_any(c, req, deadline, t, l, stats, mode);
 }
 
 }  // namespace openai::images::detail

@@ -16,15 +16,13 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          steady::time_point deadline, const timeouts& t,
                                          stats_counters& stats);
 
-/// Writes the request and reads the whole response; `parse_images`: a 2xx
-/// body is an images response, parsed as it is read.
+/// Writes the request and reads the whole response; `mode`: what becomes of
+/// a 2xx body (kept as text, or parsed as an images response as it is read).
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats,
-                                          bool parse_images);
+                                          const limits& l, stats_counters& stats, body_mode mode);
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats,
-                                          bool parse_images);
+                                          const limits& l, stats_counters& stats, body_mode mode);
 
 }  // namespace openai::images::detail

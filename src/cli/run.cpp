@@ -272,6 +272,7 @@ bool make_client_options(const cli_args& args, oi::client_options& out, std::str
         out.timeout.response_header = std::min(out.timeout.response_header, out.timeout.total);
     }
     out.validation.enabled = !args.no_validate;
+    out.decode_b64_json = true;  // every image is saved: decoded as it arrives
     out.pool.max_connections = std::max(out.pool.max_connections, args.concurrency);
 
     const auto url = boost::urls::parse_uri(out.base_url);

@@ -35,7 +35,7 @@ inline bool eq(const std::optional<oi::ImageGenUsage>& a,
 
 inline bool eq(const oi::Image& a, const oi::Image& b) {
     return eq_opt(a.b64_json, b.b64_json) && eq_opt(a.url, b.url) &&
-           eq_opt(a.revised_prompt, b.revised_prompt);
+           eq_opt(a.revised_prompt, b.revised_prompt) && eq_opt(a.bytes, b.bytes);
 }
 
 inline bool eq(const oi::ImagesResponse& a, const oi::ImagesResponse& b) {

@@ -954,6 +954,46 @@ BOOST_AUTO_TEST_CASE(a_large_answer_over_tls_decodes_and_keeps_the_connection) {
     BOOST_TEST(f.c.stats().tls_handshakes == 1u);
 }
 
+// client_options::decode_b64_json: the same images as decode_image gives
+// after the answer, whole or trickled, and bad base64 fails the operation
+// naming the entry while the connection stays usable.
+BOOST_AUTO_TEST_CASE(images_decoded_as_the_answer_arrives_match_decoding_after) {
+    t::fake_server server;
+    fault_case kept(server);
+    fault_case decoding(server, [](auto& o) { o.decode_b64_json = true; });
+    auto req = small_generation();
+    req.n = 3;
+    const auto whole = kept.generate(req);
+    BOOST_REQUIRE_MESSAGE(!whole.ec, whole.ec.message() << ": " << kept.diag.message());
+    BOOST_REQUIRE_EQUAL(whole.response.data.size(), 3u);
+    for (std::size_t chunk : {0u, 1u, 3u, 1000u}) {
+        if (chunk > 0)
+            server.push_fault({.what = t::fault::kind::trickle_body, .chunk = chunk});
+        const auto r = decoding.generate(req);
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << decoding.diag.message());
+        BOOST_REQUIRE_EQUAL(r.response.data.size(), 3u);
+        for (std::size_t i = 0; i < 3; ++i) {
+            const oi::Image& img = r.response.data[i];
+            BOOST_TEST(!img.b64_json.has_value());
+            std::vector<unsigned char> expected;
+            oi::diagnostics d;
+            BOOST_REQUIRE(!oi::decode_image(whole.response.data[i], expected, d));
+            BOOST_TEST((img.bytes.value() == expected), "chunk " << chunk << " image " << i);
+            BOOST_TEST(oi::detect_format(img.bytes.value()) == oi::image_format::png);
+        }
+    }
+    server.push_fault(
+        {.what = t::fault::kind::malformed_json,
+         .body = R"({"created":1,"data":[{"b64_json":"QUJD"},{"b64_json":"QUJ*"}]})"});
+    BOOST_TEST(decoding.generate(req).ec == oi::client_errc::base64_invalid_character);
+    BOOST_TEST(decoding.diag.param() == "data[1].b64_json");
+    BOOST_TEST(contains(decoding.diag.message(),
+                        "data[1].b64_json: invalid base64 character 0x2A at offset 3"));
+    BOOST_TEST(decoding.diag.response().attempts == 1u);
+    BOOST_TEST(!decoding.generate(req).ec);
+    BOOST_TEST(decoding.c.stats().tls_handshakes == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_rejected) {
     t::fake_server server;
     fault_case f(server, [](auto& o) { o.limit.max_response_body = 1000; });

@@ -34,8 +34,9 @@ error_code base64_decode(std::string_view in, std::span<unsigned char> out, std:
 std::string base64_encode(std::span<const unsigned char> in);
 std::string base64_encode(std::string_view in);
 
-/// The image bytes of a response entry. An entry that carries only a `url`
-/// gives client_errc::missing_required_field (param `b64_json`).
+/// The image bytes of a response entry: its b64_json decoded, or a copy of
+/// its `bytes` when the client already decoded it. An entry that carries only
+/// a `url` gives client_errc::missing_required_field (param `b64_json`).
 error_code decode_image(const Image& img, std::vector<unsigned char>& out, diagnostics& diag);
 
 }  // namespace openai::images

@@ -45,7 +45,12 @@ std::string to_json(const ImagesResponse& resp);
 /// Parses a response body without throwing. Errors: client_errc::invalid_json
 /// (not JSON at all) or client_errc::unexpected_json (a field of the wrong
 /// type); diag.param() holds the JSON path, e.g. `data[0].url`.
-error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag);
+/// `decode_b64_json`: each data[i].b64_json is decoded while it is parsed
+/// into data[i].bytes, and b64_json is left unset (as
+/// client_options::decode_b64_json does); invalid base64 gives the
+/// base64_decode error, with param `data[i].b64_json`.
+error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag,
+                                 bool decode_b64_json = false);
 error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag);
 error_code parse_create_image_request(std::string_view body, CreateImageRequest& out,
                                       diagnostics& diag);

@@ -173,6 +173,11 @@ struct Image {
     std::optional<std::string> b64_json{};
     std::optional<std::string> url{};
     std::optional<std::string> revised_prompt{};  ///< dall-e-3 only
+    /// Not an API field: the image's bytes when the client decoded b64_json
+    /// as the answer arrived (client_options::decode_b64_json), in which case
+    /// b64_json is unset. decode_image and save_image take either form;
+    /// to_json writes these bytes back as b64_json.
+    std::optional<std::vector<unsigned char>> bytes{};
 };
 
 struct ImageGenInputUsageDetails {

@@ -92,6 +92,13 @@ struct client_options {
     tls_options tls;
     limits limit;
     validate_options validation;
+    /// Decode each b64_json image while the answer arrives, into
+    /// Image::bytes (b64_json is then left unset): the base64 text is never
+    /// kept, so a large answer needs about 0.75x its size in memory instead of
+    /// 1.75x with decode_image afterwards, and its images are ready as bytes
+    /// when the body ends. Invalid base64 fails the operation with the
+    /// base64_decode error, its param `data[i].b64_json`.
+    bool decode_b64_json = false;
 
     /// Defaults, overridden by OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID
     /// and OPENAI_PROJECT_ID where set.

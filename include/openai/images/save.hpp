@@ -38,8 +38,9 @@ error_code save_image_bytes(std::span<const unsigned char> bytes, const std::fil
                             std::string_view stem, saved_image& out, diagnostics& diag,
                             std::string_view output_format = {});
 
-/// Decodes `img.b64_json` and saves it as save_image_bytes does. An image with
-/// only a url gives client_errc::missing_required_field (use async_save_images).
+/// Decodes `img.b64_json` (or takes `img.bytes`, already decoded) and saves it
+/// as save_image_bytes does. An image with only a url gives
+/// client_errc::missing_required_field (use async_save_images).
 error_code save_image(const Image& img, const std::filesystem::path& dir, std::string_view stem,
                       saved_image& out, diagnostics& diag, std::string_view output_format = {});
 
