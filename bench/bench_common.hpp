@@ -10,6 +10,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -82,6 +84,22 @@ inline std::uint64_t rss_bytes() {
 inline std::uint64_t peak_rss_bytes() {
     return proc_status_bytes("VmHWM");
 }
+
+/// CPU time (user + system) and page faults of this process so far.
+struct cpu_use {
+    double seconds = 0;
+    std::uint64_t page_faults = 0;
+
+    static cpu_use now() {
+        rusage u{};
+        ::getrusage(RUSAGE_SELF, &u);
+        auto secs = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
+        return {secs(u.ru_utime) + secs(u.ru_stime),
+                static_cast<std::uint64_t>(u.ru_minflt + u.ru_majflt)};
+    }
+};
 
 /// Resets VmHWM to the current RSS (Linux >= 4.0), so that a later peak
 /// belongs to what ran in between. Returns false when the kernel refused.

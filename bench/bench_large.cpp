@@ -23,9 +23,11 @@ namespace asio = boost::asio;
 using namespace bench;
 
 struct run_result {
-    double seconds = 0;        ///< from the response header's end to the last image decoded
-    double total_seconds = 0;  ///< from the request's start
-    double body_seconds = 0;   ///< reading the body (from the header's end to the body's)
+    double seconds = 0;             ///< from the response header's end to the last image decoded
+    double total_seconds = 0;       ///< from the request's start
+    double body_seconds = 0;        ///< reading the body (from the header's end to the body's)
+    double cpu_seconds = 0;         ///< this process's CPU time over the whole request
+    std::uint64_t page_faults = 0;  ///< and its page faults
     std::uint64_t b64_bytes = 0, decoded_bytes = 0;
 };
 
@@ -57,6 +59,7 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& 
     for (std::size_t i = 0; i <= runs; ++i) {  // run 0 is the warm-up
         oi::diagnostics diag;
         const auto start = steady::now();
+        const cpu_use cpu_start = cpu_use::now();
         auto [ec, res] =
             co_await client.async_create_image(req, diag, asio::as_tuple(asio::use_awaitable));
         if (ec)
@@ -65,6 +68,9 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& 
         const auto end = steady::now();
         r.seconds = seconds_between(diag.response().header_received, end);
         r.total_seconds = seconds_between(start, end);
+        const cpu_use cpu_end = cpu_use::now();
+        r.cpu_seconds = cpu_end.seconds - cpu_start.seconds;
+        r.page_faults = cpu_end.page_faults - cpu_start.page_faults;
         r.body_seconds =
             seconds_between(diag.response().header_received, diag.response().body_received);
         if (i > 0)
@@ -122,6 +128,8 @@ int main(int argc, char** argv) try {
         runs_out.push_back({{"seconds", r.seconds},
                             {"total_seconds", r.total_seconds},
                             {"body_seconds", r.body_seconds},
+                            {"cpu_seconds", r.cpu_seconds},
+                            {"page_faults", r.page_faults},
                             {"b64_bytes", r.b64_bytes},
                             {"decoded_bytes", r.decoded_bytes},
                             {"mb_s", mb_per_s(body_bytes, r.seconds)}});

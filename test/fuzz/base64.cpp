@@ -8,7 +8,9 @@
 // encode back to exactly `in` (the decoder accepts only what the encoder
 // writes); the span overload agrees with the vector one and refuses a buffer
 // one byte short; the scalar path (no AVX2 block decoder) gives the same error,
-// message, count and bytes; encode(x) decodes back to x; decode_image passes through.
+// message, count and bytes; the streaming decoder, fed the text in pieces,
+// fails or gives the same bytes alike; encode(x) decodes back to x;
+// decode_image passes through.
 #include <openai/images/base64.hpp>
 
 #include <algorithm>
@@ -25,6 +27,32 @@ bool is_base64_error(oi::error_code ec) {
     return ec == oi::client_errc::base64_truncated ||
            ec == oi::client_errc::base64_invalid_character ||
            ec == oi::client_errc::base64_bad_padding;
+}
+
+// The streaming decoder, given the text in pieces of three sizes: it fails
+// where the whole-text decoder fails, naming its field, and otherwise gives
+// the same bytes.
+void check_streamed(std::string_view text, oi::error_code whole_ec,
+                    const std::vector<unsigned char>& whole) {
+    const std::size_t first = text.empty() ? 1 : 1 + static_cast<unsigned char>(text[0]) % 9;
+    for (const std::size_t piece : {first, std::size_t{5}, std::size_t{4096}}) {
+        oi::detail::base64_stream_decoder d("data[0].b64_json");
+        std::vector<unsigned char> out;
+        oi::diagnostics diag;
+        oi::error_code ec;
+        for (std::size_t at = 0; at < text.size() && !ec; at += piece)
+            ec = d.write(text.substr(at, piece), out, diag);
+        if (!ec)
+            ec = d.finish(out, diag);
+        FUZZ_CHECK_MSG(!ec == !whole_ec, "pieces of " + std::to_string(piece) + ": " +
+                                             ec.message() + " / whole " + whole_ec.message());
+        if (ec) {
+            FUZZ_CHECK_MSG(is_base64_error(ec), ec.message());
+            FUZZ_CHECK(diag.param() == "data[0].b64_json");
+        } else {
+            FUZZ_CHECK(out == whole);
+        }
+    }
 }
 
 void check_decode(std::string_view text) {
@@ -51,6 +79,7 @@ void check_decode(std::string_view text) {
                    std::string(diag2.message()) + " / scalar " + std::string(diag3.message()));
     FUZZ_CHECK(written == written3);
     FUZZ_CHECK(ec2 || buf == buf3);
+    check_streamed(text, ec, out);
 
     if (ec) {
         FUZZ_CHECK_MSG(is_base64_error(ec), ec.message());
