@@ -27,9 +27,10 @@ error_code base64_decode_scalar(std::string_view in, std::span<unsigned char> ou
 /// Decodes one base64 text given in parts of any length (as a JSON parser
 /// hands over a long string), appending the bytes to `out` as whole groups of
 /// 4 characters arrive. It succeeds where base64_decode on the whole text
-/// succeeds, with the same bytes, and fails where it fails: with the same
-/// error and offsets (counted from the text's start) for a text with one
-/// fault; messages and the param name `field` (such as "data[2].b64_json").
+/// succeeds, with the same bytes, and fails where it fails; for a text of
+/// whole groups with one bad character or misplaced '=', and for a truncated
+/// text, with the same error and message (offsets counted from the text's
+/// start). Messages and the param name `field` (such as "data[2].b64_json").
 /// After an error the decoder must not be used again.
 class base64_stream_decoder {
   public:

@@ -34,7 +34,8 @@ bool is_base64_error(oi::error_code ec) {
 // the same bytes.
 void check_streamed(std::string_view text, oi::error_code whole_ec,
                     const std::vector<unsigned char>& whole) {
-    const std::size_t first = text.empty() ? 1 : 1 + static_cast<unsigned char>(text[0]) % 9;
+    const std::size_t first =
+        text.empty() ? 1 : 1 + std::size_t{static_cast<unsigned char>(text[0])} % 9;
     for (const std::size_t piece : {first, std::size_t{5}, std::size_t{4096}}) {
         oi::detail::base64_stream_decoder d("data[0].b64_json");
         std::vector<unsigned char> out;
