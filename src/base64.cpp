@@ -179,75 +179,59 @@ error_code detail::base64_decode_scalar(std::string_view in, std::span<unsigned 
 detail::base64_stream_decoder::base64_stream_decoder(std::string field)
     : field_(std::move(field)) {}
 
-// Groups known not to end the text are decoded at once; a group holding '='
-// waits, since it is valid only as the last one: the next character after it
-// makes it an error at its first bad byte, as it is for base64_decode.
-error_code detail::base64_stream_decoder::append(std::string_view quads,
-                                                 std::vector<unsigned char>& out,
-                                                 diagnostics& diag) {
-    if (padded_)
-        return position{field_, consumed_}.locate({padded_group_, 4}, 0, 4, diag);
-    std::string_view now = quads;
-    const std::string_view last = quads.substr(quads.size() - 4);
-    if (last.find('=') != std::string_view::npos) {
-        now.remove_suffix(4);
-        last.copy(padded_group_, 4);
-    }
-    if (!now.empty()) {
-        const std::size_t old = out.size();
-        out.resize(old + now.size() / 4 * 3);
-        std::size_t written = 0;
-        if (auto ec = decode(now, std::span(out).subspan(old), written, diag, base64_have_avx2(),
-                             {field_, consumed_}, false))
-            return ec;
-        consumed_ += now.size();
-    }
-    padded_ = now.size() < quads.size();
+error_code detail::base64_stream_decoder::decode_groups(std::string_view groups, bool final,
+                                                        std::vector<unsigned char>& out,
+                                                        diagnostics& diag) {
+    const std::size_t old = out.size();
+    out.resize(old + groups.size() / 4 * 3);
+    std::size_t written = 0;
+    if (auto ec = decode(groups, std::span(out).subspan(old), written, diag, base64_have_avx2(),
+                         {field_, consumed_}, final))
+        return ec;
+    out.resize(old + written);
+    consumed_ += groups.size();
     return {};
 }
 
+// The text's last characters so far (a group split between parts, or the
+// last whole group) wait: only the end of the text says whether they are the
+// last group, the one place where '=' is valid. Everything before them is
+// decoded as groups of data characters, so a '=' there is an error at its
+// offset, as it is for base64_decode.
 error_code detail::base64_stream_decoder::write(std::string_view part,
                                                 std::vector<unsigned char>& out,
                                                 diagnostics& diag) {
     seen_ += part.size();
-    if (held_ > 0 && !part.empty()) {
+    if (held_ > 0) {
         const std::size_t take = std::min<std::size_t>(4 - held_, part.size());
         part.copy(hold_ + held_, take);
         held_ += take;
         part.remove_prefix(take);
-        if (held_ < 4)
+        if (held_ < 4 || part.empty())
             return {};
         held_ = 0;
-        if (auto ec = append(std::string_view(hold_, 4), out, diag))
+        if (auto ec = decode_groups({hold_, 4}, false, out, diag))
             return ec;
     }
-    if (const std::size_t whole = part.size() / 4 * 4; whole > 0) {
-        if (auto ec = append(part.substr(0, whole), out, diag))
+    if (part.empty())
+        return {};
+    const std::size_t keep = part.size() % 4 == 0 ? 4 : part.size() % 4;
+    if (part.size() > keep) {
+        if (auto ec = decode_groups(part.substr(0, part.size() - keep), false, out, diag))
             return ec;
-        part.remove_prefix(whole);
     }
-    if (!part.empty() && padded_)
-        return position{field_, consumed_}.locate({padded_group_, 4}, 0, 4, diag);
-    held_ = part.copy(hold_, part.size());
+    held_ = part.substr(part.size() - keep).copy(hold_, keep);
     return {};
 }
 
 error_code detail::base64_stream_decoder::finish(std::vector<unsigned char>& out,
                                                  diagnostics& diag) {
-    if (held_ > 0)
-        return position{field_, 0}.truncated(seen_, diag);
-    if (!padded_)
+    if (held_ == 0)
         return {};
-    const std::size_t old = out.size();
-    out.resize(old + 3);
-    std::size_t written = 0;
-    if (auto ec = decode({padded_group_, 4}, std::span(out).subspan(old), written, diag, false,
-                         {field_, consumed_}))
-        return ec;
-    out.resize(old + written);
-    consumed_ += 4;
-    padded_ = false;
-    return {};
+    if (held_ < 4)
+        return position{field_, 0}.truncated(seen_, diag);
+    held_ = 0;
+    return decode_groups({hold_, 4}, true, out, diag);
 }
 
 error_code base64_decode(std::string_view in, std::span<unsigned char> out, std::size_t& written,

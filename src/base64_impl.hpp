@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,18 +35,20 @@ class base64_stream_decoder {
   public:
     explicit base64_stream_decoder(std::string field);
     error_code write(std::string_view part, std::vector<unsigned char>& out, diagnostics& diag);
-    /// The end of the text: a group held back must be a whole, valid last group.
+    /// The end of the text: what was held back must be a whole, valid last group.
     error_code finish(std::vector<unsigned char>& out, diagnostics& diag);
+    /// Characters given so far.
+    std::uint64_t size() const noexcept { return seen_; }
 
   private:
-    error_code append(std::string_view quads, std::vector<unsigned char>& out, diagnostics& diag);
+    /// Decodes whole groups, `final` when they end the text.
+    error_code decode_groups(std::string_view groups, bool final, std::vector<unsigned char>& out,
+                             diagnostics& diag);
 
     std::string field_;
     std::uint64_t seen_ = 0;      ///< characters given so far
     std::uint64_t consumed_ = 0;  ///< characters decoded so far
-    char padded_group_[4] = {};   ///< a whole group holding '=', not decoded yet
-    bool padded_ = false;
-    char hold_[4] = {};  ///< the start of a group split between parts
+    char hold_[4] = {};           ///< the last characters given, not decoded yet
     std::size_t held_ = 0;
 };
 

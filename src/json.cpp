@@ -461,10 +461,11 @@ class images_response_handler {
         in_string_ = false;
         if (image_string_) {
             image_part(s);
-            if (image_entry& e = images.back(); decoder_ && !e.ec)
+            image_entry& e = images.back();
+            if (decode && !e.ec)
                 e.ec = decoder_->finish(e.bytes, e.diag);
+            last_image_chars_ = decode ? decoder_->size() : e.b64.size();
             decoder_.reset();
-            last_image_chars_ = image_chars_;
             st.push_string({});
         } else {
             st.push_string(s);
@@ -512,11 +513,10 @@ class images_response_handler {
             ++frames_.back().elements;
     }
     void image_part(json::string_view s) {
-        image_chars_ += s.size();
         image_entry& e = images.back();
         if (!decode)
             e.b64.append(s.data(), s.size());
-        else if (decoder_ && !e.ec)
+        else if (!e.ec)
             e.ec = decoder_->write({s.data(), s.size()}, e.bytes, e.diag);
     }
     // The first part of a string value: is it one of the images?
@@ -528,8 +528,7 @@ class images_response_handler {
         image_string_ = at_image();
         if (image_string_) {
             const std::size_t index = frames_[1].elements - 1;
-            images.push_back({index, {}, {}, {}, {}});
-            image_chars_ = 0;
+            images.emplace_back().index = index;
             if (decode) {
                 decoder_.emplace("data[" + std::to_string(index) + "].b64_json");
                 reserve(images.back().bytes);
@@ -565,8 +564,7 @@ class images_response_handler {
     std::vector<frame> frames_;
     std::string key_;
     std::optional<detail::base64_stream_decoder> decoder_;  ///< the current image's
-    std::uint64_t image_chars_ = 0;       ///< characters of the current image so far
-    std::uint64_t last_image_chars_ = 0;  ///< characters of the previous image
+    std::uint64_t last_image_chars_ = 0;                    ///< characters of the previous image
     bool in_string_ = false, image_string_ = false;
 };
 
