@@ -59,8 +59,8 @@ const std::vector<flag_spec>& flags() {
     static const std::vector<flag_spec> table = {
         // Request fields, in the order of CreateImageRequest.
         {"--prompt", "TEXT", "prompt", kind::text, gen | edt | bat, section::request,
-         "what to draw (required for generate and edit); at most 1000 characters for "
-         "dall-e-2, 4000 for dall-e-3, 32000 for GPT image models"},
+         "what to draw (required for generate and edit); at most 32000 characters for GPT "
+         "image models (1000 for dall-e-2, 4000 for dall-e-3)"},
         {"--image", "FILE", "image", kind::paths, edt | var | bat, section::request,
          "an input image: edit takes 1 to 16 (repeat the flag; PNG, JPEG or WEBP, dall-e-2: "
          "one square PNG), variation exactly one square PNG; batch: the images of every "
@@ -73,10 +73,14 @@ const std::vector<flag_spec>& flags() {
          kind::model,
          all_ops,
          section::request,
-         "the model; another name is sent as given (only model-independent checks apply)",
-         {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2",
-          "chatgpt-image-latest"},
-         "default: the API's (dall-e-2 for generate and variation, gpt-image-1.5 for edit)"},
+         "the model; another name is sent as given (only the checks that hold for every model "
+         "apply)",
+         {"gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest",
+          "dall-e-3", "dall-e-2"},
+         "without --model the server chooses the model, and only the checks that hold for every "
+         "model are made before sending (edits are checked as gpt-image-1.5, variations as "
+         "dall-e-2). OpenAI retired dall-e-2 and dall-e-3 on 2026-05-12; compatible servers may "
+         "still serve them"},
         {"--n", "N", "n", kind::integer, all_ops, section::request,
          "how many images per request: 1 to 10 (dall-e-3: 1)"},
         {"--size",
@@ -88,9 +92,9 @@ const std::vector<flag_spec>& flags() {
          "the image size",
          {"auto", "256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "1792x1024",
           "1024x1792"},
-         "dall-e-2: 256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, 1024x1792; "
          "GPT image models: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 also any "
-         "WIDTHxHEIGHT in multiples of 16, ratio 1:3 to 3:1, at most 3840x2160"},
+         "WIDTHxHEIGHT in multiples of 16, ratio 1:3 to 3:1, at most 3840x2160; dall-e-2: "
+         "256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, 1024x1792"},
         {"--quality",
          "QUALITY",
          "quality",
@@ -99,15 +103,16 @@ const std::vector<flag_spec>& flags() {
          section::request,
          "the image quality",
          {"standard", "hd", "low", "medium", "high", "auto"},
-         "standard, hd: dall-e-3 (standard also dall-e-2); low, medium, high, auto: GPT image "
-         "models"},
+         "low, medium, high, auto: GPT image models; standard, hd: dall-e-3 (standard also "
+         "dall-e-2)"},
         {"--response-format",
          "FORMAT",
          "response_format",
          kind::choice,
          all_ops,
          section::request,
-         "how images come back (dall-e models; GPT image models always send b64_json)",
+         "how images come back (dall-e models on compatible servers; GPT image models always "
+         "send b64_json)",
          {"url", "b64_json"},
          "url images are downloaded"},
         {"--output-format",
@@ -167,14 +172,21 @@ const std::vector<flag_spec>& flags() {
 
         // Options.
         {"--out", "DIR", "", kind::path, all_ops, section::options,
-         "where images are written (created when missing; default ./out); batch files are "
-         "named by line number (0001.png), others image.png; n > 1 adds -1, -2..."},
+         "where images are written (default ./out), each as soon as its request completes; "
+         "created when missing and tested for writing before anything is sent. Batch files are "
+         "named by line number (0001.png), others image.png; n > 1 adds -1, -2... A batch keeps "
+         "openai-images-manifest.jsonl there: the same command again sends only the lines not "
+         "done yet"},
+        {"--overwrite", "", "", kind::none, all_ops, section::options,
+         "replace images that already exist in --out (without it, nothing is sent when a "
+         "request would replace one; resuming a batch replaces nothing it had saved)"},
         {"--concurrency", "N", "", kind::count, all_ops, section::options,
          "requests in flight at once (default 8)"},
         {"--base-url", "URL", "", kind::text, all_ops, section::options,
          "the API's base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)"},
         {"--ca-file", "PEM", "", kind::path, all_ops, section::options,
-         "trust the CAs of this PEM file instead of the system's"},
+         "trust the CAs of this PEM file instead of the system's (default "
+         "$OPENAI_IMAGES_CA_FILE): for a server whose certificate a private CA signed"},
         {"--api-key", "KEY", "", kind::text, all_ops, section::options,
          "the API key (default $OPENAI_API_KEY; prefer the variable: a flag shows in ps)"},
         {"--retries", "N", "", kind::unsigned_, all_ops, section::options,
@@ -361,6 +373,8 @@ void set_switch(cli_args& a, const flag_spec& f) {
         a.no_validate = true;
     else if (f.name == "--quiet")
         a.quiet = true;
+    else if (f.name == "--overwrite")
+        a.overwrite = true;
     else if (f.name == "--jsonl")
         a.jsonl = true;
     else if (f.name == "--help")
@@ -649,8 +663,8 @@ constexpr std::string_view prompts_help =
     "              the request flags apply to every line (with --image, every line is an edit)\n"
     "  JSON Lines  (FILE ends in .jsonl, or --jsonl) one JSON object per line with the API's\n"
     "              field names, e.g.\n"
-    "                {\"prompt\": \"a red fox\", \"model\": \"dall-e-3\", \"size\": "
-    "\"1024x1792\"}\n"
+    "                {\"prompt\": \"a red fox\", \"model\": \"gpt-image-1.5\", \"size\": "
+    "\"1024x1536\"}\n"
     "                {\"operation\": \"edit\", \"image\": [\"a.png\", \"b.png\"], \"mask\": "
     "\"m.png\",\n"
     "                 \"prompt\": \"a gift basket\", \"model\": \"gpt-image-1\"}\n"
@@ -661,9 +675,13 @@ constexpr std::string_view prompts_help =
 
 constexpr std::string_view tail_help =
     "\nprogress goes to stderr (a bar on a terminal, else one line per completed request),\n"
-    "the saved files and a summary (images, failures, seconds, images/s, retries) to stdout.\n"
-    "\nenvironment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID\n"
-    "exit status: 0 every request succeeded, 1 some failed, 2 bad usage (nothing sent)\n";
+    "the saved files and a summary (requests, saves, seconds, images/s, retries) to stdout;\n"
+    "images/s is everywhere the images saved per second since the start.\n"
+    "\nenvironment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID,\n"
+    "OPENAI_IMAGES_CA_FILE (--ca-file); without a CA file the system's roots are trusted,\n"
+    "which OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR replace when set\n"
+    "exit status: 0 every request succeeded and its images were saved; 1 a request or a\n"
+    "save failed; 2 bad usage, or refused before sending (nothing sent); 130 interrupted\n";
 
 }  // namespace
 
@@ -683,7 +701,9 @@ std::string usage_text(command c) {
                 "\nsubcommands:\n"
                 "  generate   create images from a prompt (POST /images/generations)\n"
                 "  edit       edit or extend images from a prompt (POST /images/edits)\n"
-                "  variation  variations of one image, dall-e-2 (POST /images/variations)\n"
+                "  variation  variations of one image (POST /images/variations, a legacy "
+                "endpoint\n"
+                "             that compatible servers serve with dall-e-2)\n"
                 "  batch      many requests from a prompts file, --concurrency at a time\n";
             break;
         case command::generate:
@@ -702,15 +722,19 @@ std::string usage_text(command c) {
         case command::variation:
             out +=
                 "usage: openai-images variation --image FILE [flags]\n"
-                "\ncreates variations of one square PNG (POST /images/variations, dall-e-2) and "
-                "saves\nthem to --out.\n";
+                "\ncreates variations of one square PNG (POST /images/variations, a legacy "
+                "endpoint\nthat compatible servers serve with dall-e-2) and saves them to "
+                "--out.\n";
             break;
         case command::batch:
             out +=
                 "usage: openai-images batch --prompts FILE [--jsonl] [flags]\n"
                 "\nruns every request of a prompts file, --concurrency at a time, with retries "
                 "and a\nback-off after 429s; a failed request never stops the others. Images go "
-                "to --out\nnamed by line number (0001.png).\n";
+                "to --out\nnamed by line number (0001.png) as each request completes, and "
+                "openai-images-manifest.jsonl\nthere records each line done: after a kill, a "
+                "crash or a lost network, the same\ncommand sends only the lines not done (and "
+                "says how many it skipped).\n";
             break;
     }
     append_section(out, c, section::request, "request flags (the API's fields)");

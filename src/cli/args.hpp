@@ -37,6 +37,7 @@ struct cli_args {
     std::optional<double> timeout_seconds{};
     bool no_validate = false;
     bool quiet = false;
+    bool overwrite = false;  ///< replace existing images in --out
 
     std::filesystem::path prompts{};  ///< batch: the prompts file
     bool jsonl = false;               ///< batch: --jsonl, or the file ends in .jsonl

@@ -2,9 +2,12 @@
 # The openai-images tool against fake-openai-server over TLS on 127.0.0.1:
 #   1. a text prompts file of 6 prompts (plus a comment and a blank line):
 #      exit 0, 6 PNG files named by line number, a summary on stdout;
-#   2. JSON Lines with generations, an edit, a variation and one bad line
-#      (size 3x3 for dall-e-2): exit 1, the bad line named, the others saved;
-#   3. the API key never appears in any output.
+#   2. JSON Lines with one line that breaks its model's rules (size 3x3 for
+#      dall-e-2): exit 2, the line named, nothing sent; without it, generations,
+#      an edit and a variation are all saved;
+#   3. refusals before sending (exit 2, nothing sent): an --out that cannot be
+#      written, an image that exists already (--overwrite replaces it);
+#   4. the API key never appears in any output.
 # Usage: fake_server_test.sh OPENAI_IMAGES FAKE_OPENAI_SERVER WORK_DIR
 set -euo pipefail
 
@@ -34,7 +37,7 @@ fail() {
 }
 
 # Port 0: the server picks a free one and prints "listening on https://127.0.0.1:PORT/v1".
-"$server" --tls --port 0 --api-key "$key" --cert-dir "$work/pki" \
+"$server" --tls --port 0 --api-key "$key" --cert-dir "$work/pki" --log-requests "$work/requests.jsonl" \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 url=""
@@ -69,39 +72,82 @@ rc=0
 "$cli" batch --prompts "$work/prompts.txt" --model dall-e-2 --size 256x256 --out "$work/out1" \
   "${common[@]}" >"$work/run1.out" 2>"$work/run1.err" || rc=$?
 [ "$rc" -eq 0 ] || fail "text batch: exit $rc, expected 0"
-count=$(find "$work/out1" -type f | wc -l)
+count=$(find "$work/out1" -type f -name '*.png' | wc -l)
 [ "$count" -eq 6 ] || fail "text batch: $count files, expected 6"
 for stem in 0002 0003 0005 0006 0007 0008; do
   is_png "$work/out1/$stem.png" || fail "text batch: $stem.png is not a PNG"
 done
-grep -q "^summary: 6 requests, 6 succeeded, 0 failed" "$work/run1.out" || fail "text batch: no summary"
-grep -q "images    6" "$work/run1.out" || fail "text batch: summary does not count 6 images"
-grep -q "retries   0" "$work/run1.out" || fail "text batch: summary lacks retries"
+grep -q "^  requests  6 sent: 6 succeeded, 0 failed$" "$work/run1.out" || fail "text batch: no summary"
+grep -q "^  saved     6 images in " "$work/run1.out" || fail "text batch: summary does not count 6 images"
+grep -q "^  retries   0$" "$work/run1.out" || fail "text batch: summary lacks retries"
+[ "$(grep -c '"status":"done"' "$work/out1/openai-images-manifest.jsonl")" -eq 6 ] ||
+  fail "text batch: the manifest does not have 6 lines done"
 echo "text batch ok: 6 PNGs"
 
-# 2. JSON Lines, one bad line (3x3 is no size of dall-e-2): exit 1, the rest saved.
+sent() { if [ -f "$work/requests.jsonl" ]; then wc -l <"$work/requests.jsonl"; else echo 0; fi; }
+
+# 2. JSON Lines, one line that breaks its model's rules (3x3 is no size of
+#    dall-e-2): exit 2 naming it, nothing sent; the other lines alone all succeed.
 img="$work/out1/0002.png"
-cat >"$work/prompts.jsonl" <<JSONL
-{"prompt": "a red fox", "model": "dall-e-2", "size": "256x256", "response_format": "b64_json"}
-{"prompt": "a tiny fox", "model": "dall-e-2", "size": "3x3"}
+good_lines='{"prompt": "a red fox", "model": "dall-e-2", "size": "256x256", "response_format": "b64_json"}
 {"prompt": "a wide fox", "model": "gpt-image-1", "size": "1536x1024", "output_format": "webp", "quality": "low"}
-{"operation": "edit", "model": "dall-e-2", "image": "$img", "prompt": "add a hat", "size": "256x256"}
-{"operation": "variation", "image": ["$img"], "size": "256x256", "n": 2}
-JSONL
+{"operation": "edit", "model": "dall-e-2", "image": "'"$img"'", "prompt": "add a hat", "size": "256x256"}
+{"operation": "variation", "image": ["'"$img"'"], "size": "256x256", "n": 2}'
+{ echo '{"prompt": "a tiny fox", "model": "dall-e-2", "size": "3x3"}'; echo "$good_lines"; } \
+  >"$work/prompts.jsonl"
+before=$(sent)
 rc=0
 "$cli" batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}" \
   >"$work/run2.out" 2>"$work/run2.err" || rc=$?
-[ "$rc" -eq 1 ] || fail "JSON Lines batch: exit $rc, expected 1"
-grep -q "line 2: .*size" "$work/run2.err" || fail "JSON Lines batch: line 2's error not reported"
-for f in 0001.png 0003.png 0004.png 0005-1.png 0005-2.png; do
+[ "$rc" -eq 2 ] || fail "JSON Lines batch with a bad line: exit $rc, expected 2"
+grep -q "prompts.jsonl:1: size: .*3x3" "$work/run2.err" || fail "JSON Lines batch: line 1 not named"
+grep -q "nothing was sent" "$work/run2.err" || fail "JSON Lines batch: does not say nothing was sent"
+[ "$(sent)" -eq "$before" ] || fail "JSON Lines batch with a bad line: a request was sent"
+! grep -q "summary" "$work/run2.out" || fail "JSON Lines batch with a bad line: a summary printed"
+echo "$good_lines" >"$work/prompts.jsonl"
+rc=0
+"$cli" batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}" \
+  >"$work/run2.out" 2>"$work/run2.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "JSON Lines batch: exit $rc, expected 0"
+for f in 0001.png 0002.png 0003.png 0004-1.png 0004-2.png; do
   is_png "$work/out2/$f" || fail "JSON Lines batch: $f missing or not a PNG"
 done
-[ ! -e "$work/out2/0002.png" ] || fail "JSON Lines batch: the bad line has a file"
-grep -q "^summary: 5 requests, 4 succeeded, 1 failed" "$work/run2.out" ||
+grep -q "^  requests  4 sent: 4 succeeded, 0 failed$" "$work/run2.out" ||
   fail "JSON Lines batch: wrong summary"
-echo "JSON Lines batch ok: exit 1, 5 PNGs, line 2 reported"
+echo "JSON Lines batch ok: a bad line refused before sending; 5 PNGs without it"
 
-# 3. A JSON Lines file that is not valid: exit 2, nothing sent.
+# Refusals before sending: exit 2, nothing sent, no summary.
+refused() {  # refused NAME PATTERN ARGS...
+  local name=$1 pattern=$2
+  shift 2
+  local before rc=0
+  before=$(sent)
+  "$cli" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  [ "$rc" -eq 2 ] || fail "$name: exit $rc, expected 2"
+  grep -q -- "$pattern" "$work/$name.err" || fail "$name: stderr lacks '$pattern'"
+  [ "$(sent)" -eq "$before" ] || fail "$name: a request was sent"
+  ! grep -q "summary" "$work/$name.out" || fail "$name: a summary printed"
+}
+refused unwritable_out "--out: /proc/nope: cannot create the directory" \
+  batch --prompts "$work/prompts.txt" --model dall-e-2 --size 256x256 --out /proc/nope "${common[@]}"
+refused too_long_prompt "--prompt: 1001 characters; dall-e-2 allows at most 1000" \
+  generate --prompt "$(printf 'a%.0s' $(seq 1 1001))" --model dall-e-2 --out "$work/out5" "${common[@]}"
+"$cli" generate --prompt "a fox" --model gpt-image-1-mini --out "$work/out5" "${common[@]}" \
+  >"$work/gen1.out" 2>"$work/gen1.err" || fail "generate: exit $?"
+old_sum=$(cksum <"$work/out5/image.png")
+refused existing_image "out5/image.png already exists" \
+  generate --prompt "a cat" --model gpt-image-1-mini --out "$work/out5" "${common[@]}"
+[ "$(cksum <"$work/out5/image.png")" = "$old_sum" ] || fail "existing image: it was replaced"
+mkdir -p "$work/changed"
+sed 's/lighthouse/windmill/' "$work/prompts.txt" >"$work/changed/prompts.txt"
+refused changed_line "changed/prompts.txt:3 changed since .*0003.png was saved" \
+  batch --prompts "$work/changed/prompts.txt" --model dall-e-2 --size 256x256 --out "$work/out1" \
+  "${common[@]}"
+"$cli" generate --prompt "a cat" --model gpt-image-1-mini --out "$work/out5" --overwrite \
+  "${common[@]}" >"$work/gen2.out" 2>"$work/gen2.err" || fail "generate --overwrite: exit $?"
+echo "refusals ok: exit 2 and nothing sent; --overwrite replaces"
+
+# A JSON Lines file that is not valid: exit 2, nothing sent.
 printf '{"prompt": "fine"}\n{"prompt": "typo", "sise": "256x256"}\nnot json\n' >"$work/bad.jsonl"
 rc=0
 "$cli" batch --prompts "$work/bad.jsonl" --out "$work/out3" "${common[@]}" \
@@ -111,7 +157,7 @@ grep -q "bad.jsonl:2: unknown field \"sise\"" "$work/run3.err" || fail "invalid 
 grep -q "bad.jsonl:3: not JSON" "$work/run3.err" || fail "invalid JSON Lines: line 3"
 [ ! -e "$work/out3" ] || fail "invalid JSON Lines: something was written"
 
-# 4. A wrong API key: every request fails with the API's 401, and the key is not shown.
+# A wrong API key: every request fails with the API's 401, and the key is not shown.
 rc=0
 "$cli" generate --prompt "x" --out "$work/out4" "${common[@]}" --api-key sk-wrong-secret \
   >"$work/run4.out" 2>"$work/run4.err" || rc=$?

@@ -1,5 +1,7 @@
 #include "jobs.hpp"
 
+#include "manifest.hpp"
+
 #include <openai/images/json.hpp>
 
 #include <boost/json/parse.hpp>
@@ -40,13 +42,6 @@ std::string field_list(std::string_view operation) {
 bool takes(std::string_view operation, std::string_view field) {
     const auto fields = operation_fields(operation);
     return std::find(fields.begin(), fields.end(), field) != fields.end();
-}
-
-std::string flag_of(std::string_view field) {
-    std::string out = "--";
-    for (char c : field)
-        out += c == '_' ? '-' : c;
-    return out;
 }
 
 // Reads `key` of `o` into `out` (left unset when absent or null). Returns false
@@ -210,6 +205,13 @@ std::string stem_for(std::size_t line, std::size_t width) {
     return digits;
 }
 
+// The key and model of a job built from `fields`.
+void describe_job(job& j, std::string_view operation, const json::object& fields) {
+    j.key = request_key(operation, fields);
+    const json::value* m = fields.if_contains("model");
+    j.model_given = m && m->is_string() && !m->get_string().empty();
+}
+
 struct line_errors {
     std::string file;
     std::vector<std::string> messages;
@@ -233,6 +235,13 @@ struct line_errors {
 };
 
 }  // namespace
+
+std::string flag_of(std::string_view field) {
+    std::string out = "--";
+    for (char c : field)
+        out += c == '_' ? '-' : c;
+    return out;
+}
 
 bool make_request(std::string_view operation, const json::object& fields, oi::batch_request& out,
                   std::string& error) {
@@ -268,6 +277,7 @@ bool load_jobs(const cli_args& args, std::vector<job>& out, std::string& error) 
         j.stem = "image";
         if (!make_request(command_name(args.cmd), args.fields, j.request, error))
             return false;
+        describe_job(j, command_name(args.cmd), args.fields);
         out.push_back(std::move(j));
         return true;
     }
@@ -310,10 +320,12 @@ bool load_jobs(const cli_args& args, std::vector<job>& out, std::string& error) 
         if (!args.jsonl) {
             json::object fields = args.fields;
             fields["prompt"] = jview(trimmed);
-            if (!make_request(text_operation, fields, j.request, why))
+            if (!make_request(text_operation, fields, j.request, why)) {
                 errors.add(number, why);
-            else
-                out.push_back(std::move(j));
+                continue;
+            }
+            describe_job(j, text_operation, fields);
+            out.push_back(std::move(j));
             continue;
         }
 
@@ -345,10 +357,12 @@ bool load_jobs(const cli_args& args, std::vector<job>& out, std::string& error) 
         json::object merged = defaults_for(operation, args.fields);
         for (const auto& kv : fields)
             merged[kv.key()] = kv.value();
-        if (!make_request(operation, merged, j.request, why))
+        if (!make_request(operation, merged, j.request, why)) {
             errors.add(number, why);
-        else
-            out.push_back(std::move(j));
+            continue;
+        }
+        describe_job(j, operation, merged);
+        out.push_back(std::move(j));
     }
     if (in.bad()) {
         error = "--prompts: error reading " + args.prompts.string();

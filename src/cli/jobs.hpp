@@ -17,9 +17,14 @@ namespace openai_images_cli {
 
 struct job {
     openai::images::batch_request request{};
-    std::string stem{};    ///< file name without extension: "0007", or "image"
-    std::size_t line = 0;  ///< line of the prompts file (from 1); 0 for a single request
+    std::string stem{};        ///< file name without extension: "0007", or "image"
+    std::size_t line = 0;      ///< line of the prompts file (from 1); 0 for a single request
+    std::string key{};         ///< request_key() of what the line asks for (the manifest's)
+    bool model_given = false;  ///< false: the server chooses the model
 };
+
+/// The flag of a request field: "output_format" gives "--output-format".
+std::string flag_of(std::string_view field);
 
 /// Builds one request of `operation` ("generate", "edit", "variation") from
 /// JSON fields with the API's names. Returns false with `error` naming the

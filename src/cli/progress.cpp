@@ -10,8 +10,12 @@ progress_reporter::progress_reporter(std::ostream& os, bool terminal, bool quiet
                                      clock::time_point start)
     : os_(os), terminal_(terminal), quiet_(quiet), start_(start) {}
 
-std::string progress_reporter::render(const oi::batch_progress& p, double seconds, bool bar,
-                                      clock::time_point now) {
+double progress_reporter::rate(std::size_t saved, double seconds) noexcept {
+    return seconds > 0 ? static_cast<double>(saved) / seconds : 0.0;
+}
+
+std::string progress_reporter::render(const oi::batch_progress& p, std::size_t saved,
+                                      double seconds, bool bar, clock::time_point now) {
     std::string out;
     const std::size_t done = p.done();
     if (bar) {
@@ -22,12 +26,12 @@ std::string progress_reporter::render(const oi::batch_progress& p, double second
         out.append(width - filled, '.');
         out += "] ";
     }
-    const double rate = seconds > 0 ? static_cast<double>(p.images) / seconds : 0.0;
     char tail[64];
-    std::snprintf(tail, sizeof tail, "  %.1f img/s", rate);
+    std::snprintf(tail, sizeof tail, "  %.1f img/s", rate(saved, seconds));
     out += std::to_string(done) + "/" + std::to_string(p.total) + " ok " +
            std::to_string(p.succeeded) + " failed " + std::to_string(p.failed) + " in flight " +
-           std::to_string(p.in_flight) + " retrying " + std::to_string(p.retrying) + tail;
+           std::to_string(p.in_flight) + " retrying " + std::to_string(p.retrying) + " saved " +
+           std::to_string(saved) + tail;
     if (p.paused_until > now) {
         const auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(p.paused_until - now).count();
@@ -38,25 +42,30 @@ std::string progress_reporter::render(const oi::batch_progress& p, double second
     return out;
 }
 
-void progress_reporter::update(const oi::batch_progress& p) {
+void progress_reporter::update(const oi::batch_progress& p, std::size_t saved) {
     if (quiet_)
         return;
     const auto now = clock::now();
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const std::size_t done = p.done();
     if (!terminal_) {
-        if (done > last_done_) {
-            last_done_ = done;
-            os_ << render(p, seconds, false, now) << '\n' << std::flush;
+        // A line when images were saved or a request failed: a success shows
+        // with its save, an instant later, not twice.
+        if (p.failed > last_failed_ || saved > last_saved_) {
+            last_failed_ = p.failed;
+            last_saved_ = saved;
+            os_ << render(p, saved, seconds, false, now) << '\n' << std::flush;
         }
         return;
     }
-    // Redraw at most every 50 ms, and at every completion.
-    if (drawn_ && done == last_done_ && now - last_draw_ < std::chrono::milliseconds(50))
+    // Redraw at most every 50 ms, and at every completion and save.
+    if (drawn_ && done == last_done_ && saved == last_saved_ &&
+        now - last_draw_ < std::chrono::milliseconds(50))
         return;
     last_done_ = done;
+    last_saved_ = saved;
     last_draw_ = now;
-    std::string line = render(p, seconds, true, now);
+    std::string line = render(p, saved, seconds, true, now);
     const std::size_t width = line.size();
     if (width < last_width_)
         line.append(last_width_ - width, ' ');  // wipe what the longer line left

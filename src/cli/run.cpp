@@ -1,8 +1,10 @@
 #include "run.hpp"
 
+#include "preflight.hpp"
 #include "progress.hpp"
 
 #include <openai/images/batch.hpp>
+#include <openai/images/json.hpp>
 #include <openai/images/save.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -10,17 +12,17 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/url/parse.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 namespace openai_images_cli {
@@ -51,14 +53,20 @@ std::string fixed(double v, int decimals) {
     return buf;
 }
 
-// One run: the batch, then the saves, on one single-threaded io_context.
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+// One run on one single-threaded io_context: each request's images are saved
+// (and recorded in the batch's manifest) as soon as it completes, and freed,
+// while the others are still in flight.
 class runner {
   public:
-    runner(asio::io_context& ioc, oi::client& c, const cli_args& args, std::vector<job> jobs)
+    runner(asio::io_context& ioc, oi::client& c, const cli_args& args, run_plan plan)
         : ioc_(ioc),
           client_(c),
           args_(args),
-          jobs_(std::move(jobs)),
+          plan_(std::move(plan)),
           signals_(ioc, SIGINT, SIGTERM),
           start_(clock_type::now()),
           progress_(std::cerr, ::isatty(STDERR_FILENO) == 1, args.quiet, start_) {}
@@ -66,158 +74,185 @@ class runner {
     void start() {
         signals_.async_wait([this](const oi::error_code& ec, int) { on_signal(ec); });
 
+        // The requests move into the batch: a job keeps its name and line.
         std::vector<oi::batch_request> requests;
-        requests.reserve(jobs_.size());
-        for (const auto& j : jobs_)
-            requests.push_back(j.request);
+        requests.reserve(plan_.jobs.size());
+        for (auto& j : plan_.jobs)
+            requests.push_back(std::move(j.request));
 
         oi::batch_options opts;
         opts.concurrency = args_.concurrency;
-        opts.on_progress = [this](const oi::batch_progress& p) { progress_.update(p); };
+        opts.on_progress = [this](const oi::batch_progress& p) {
+            last_ = p;
+            progress_.update(p, images_);
+        };
+        opts.on_result = [this](std::size_t i, oi::batch_result& r) { on_result(i, r); };
         oi::async_run_batch(
             client_, std::move(requests), std::move(opts),
             asio::bind_cancellation_slot(
                 cancel_.slot(),
-                asio::bind_executor(
-                    ioc_, [this](oi::error_code ec, std::vector<oi::batch_result> results) {
-                        on_batch_done(ec, std::move(results));
-                    })));
+                asio::bind_executor(ioc_, [this](oi::error_code, std::vector<oi::batch_result>) {
+                    batch_done_ = true;
+                    maybe_finish();
+                })));
     }
 
-    int exit_code() const { return failures() == 0 && !interrupted_ ? 0 : 1; }
+    int exit_code() const {
+        if (interrupted_)
+            return 130;
+        return failed_requests_ == 0 && failed_saves_ == 0 ? 0 : 1;
+    }
 
   private:
-    std::size_t failures() const { return failed_requests_ + failed_saves_; }
-
     std::string label(std::size_t i) const {
-        if (jobs_[i].line == 0)
+        const job& j = plan_.jobs[i];
+        if (j.line == 0)
             return std::string(command_name(args_.cmd));
-        return "line " + std::to_string(jobs_[i].line);
+        return "line " + std::to_string(j.line);
     }
 
     void on_signal(const oi::error_code& ec) {
         if (ec)
             return;  // cancelled at the end of the run
         if (interrupted_)
-            std::_Exit(130);  // a second interrupt: leave now
+            std::_Exit(130);  // a second interrupt: leave now; what was saved is recorded
         interrupted_ = true;
         progress_.finish();
-        std::cerr << "openai-images: interrupted: cancelling the requests in flight (again to "
-                     "quit at once)\n";
+        std::cerr << "openai-images: interrupted: cancelling the requests in flight; images "
+                     "already received are still saved (again to quit at once)\n";
         if (!batch_done_)
             cancel_.emit(asio::cancellation_type::terminal);
         signals_.async_wait([this](const oi::error_code& e, int) { on_signal(e); });
     }
 
-    void on_batch_done(oi::error_code, std::vector<oi::batch_result> results) {
-        batch_done_ = true;
-        progress_.finish();
-        results_ = std::move(results);
-        if (results_.size() != jobs_.size()) {
-            std::cerr << "openai-images: the batch returned " << results_.size() << " results for "
-                      << jobs_.size() << " requests\n";
-            failed_requests_ += jobs_.size() > results_.size() ? jobs_.size() - results_.size() : 0;
-            results_.resize(std::min(results_.size(), jobs_.size()));
-        }
-        std::size_t cancelled = 0;
-        for (std::size_t i = 0; i < results_.size(); ++i) {
-            const auto& r = results_[i];
-            if (!r.ec)
-                continue;
+    // On the batch's strand, which is this io_context's only thread.
+    void on_result(std::size_t i, oi::batch_result& r) {
+        if (r.ec) {
             ++failed_requests_;
             if (interrupted_ && r.ec == asio::error::operation_aborted) {
-                ++cancelled;
-                continue;
+                ++cancelled_;
+                return;  // not sent, or cut short: the line is simply not done
             }
-            std::cerr << "openai-images: " << label(i) << ": " << describe_error(r.ec, r.diag)
-                      << '\n';
-        }
-        if (cancelled > 0)
-            std::cerr << "openai-images: " << cancelled << " requests cancelled\n";
-        cancelled_ = cancelled;
-
-        save_diags_.resize(results_.size());
-        const std::size_t chains = std::max<std::size_t>(1, args_.concurrency);
-        for (std::size_t k = 0; k < chains && !finished_; ++k)
-            save_next();
-    }
-
-    // Saves the next successful response; `chains` of these run at once.
-    void save_next() {
-        while (next_save_ < results_.size() && results_[next_save_].ec)
-            ++next_save_;
-        if (next_save_ >= results_.size()) {
-            if (saving_ == 0)
-                finish();
+            const std::string why = describe_error(r.ec, r.diag);
+            progress_.finish();
+            std::cerr << "openai-images: " << label(i) << ": " << why << '\n';
+            record(i, false, {}, r.diag.response().request_id, {}, why);
             return;
         }
-        const std::size_t i = next_save_++;
+        ++succeeded_;
         ++saving_;
+        auto meta = std::make_shared<save_meta>();
+        meta->request_id = r.diag.response().request_id;
+        if (r.response.usage)
+            meta->usage = boost::json::value_from(*r.response.usage).as_object();
         oi::async_save_images(
-            client_, std::move(results_[i].response), args_.out_dir, jobs_[i].stem, save_diags_[i],
-            asio::bind_executor(ioc_,
-                                [this, i](oi::error_code ec, std::vector<oi::saved_image> saved) {
-                                    on_saved(i, ec, std::move(saved));
-                                }));
+            client_, std::move(r.response), args_.out_dir, plan_.jobs[i].stem, meta->diag,
+            asio::bind_executor(
+                ioc_, [this, i, meta](oi::error_code ec, std::vector<oi::saved_image> saved) {
+                    on_saved(i, ec, std::move(saved), *meta);
+                }));
     }
 
-    void on_saved(std::size_t i, oi::error_code ec, std::vector<oi::saved_image> saved) {
+    struct save_meta {
+        oi::diagnostics diag{};
+        std::string request_id{};
+        boost::json::object usage{};
+    };
+
+    void on_saved(std::size_t i, oi::error_code ec, std::vector<oi::saved_image> saved,
+                  const save_meta& meta) {
         --saving_;
         images_ += saved.size();
         if (!args_.quiet) {
+            progress_.finish();
             for (const auto& s : saved) {
                 std::cout << "saved " << s.path.string() << " (";
                 if (s.width > 0)
                     std::cout << s.width << 'x' << s.height << ' ';
                 std::cout << format_name(s.format) << ", " << s.bytes << " bytes)\n";
             }
+            std::cout << std::flush;
         }
-        if (ec) {
+        std::vector<std::string> files;
+        for (const auto& s : saved)
+            files.push_back(s.path.filename().string());
+        std::string why;
+        if (ec)
+            why = "cannot save: " + describe_error(ec, meta.diag);
+        else if (saved.empty())
+            why = "the response has no images";
+        if (!why.empty()) {
             ++failed_saves_;
-            std::cerr << "openai-images: " << label(i)
-                      << ": cannot save: " << describe_error(ec, save_diags_[i]) << '\n';
-        } else if (saved.empty()) {
-            ++failed_saves_;
-            std::cerr << "openai-images: " << label(i) << ": the response has no images\n";
+            progress_.finish();
+            std::cerr << "openai-images: " << label(i) << ": " << why << '\n';
         }
-        save_next();
+        if (!record(i, why.empty(), std::move(files), meta.request_id, meta.usage, why) &&
+            why.empty())
+            ++failed_saves_;  // saved, but a rerun would not know it
+        progress_.update(last_, images_);
+        maybe_finish();
     }
 
-    void finish() {
-        if (finished_)
+    // Appends the line's record to the batch's manifest (a single request
+    // has none). Returns false when it could not be written.
+    bool record(std::size_t i, bool done, std::vector<std::string> files,
+                const std::string& request_id, const boost::json::object& usage,
+                const std::string& error) {
+        if (!plan_.journal)
+            return true;
+        const job& j = plan_.jobs[i];
+        manifest_record rec{j.line, j.key, done, std::move(files), request_id, usage, error};
+        std::string why;
+        if (plan_.journal->append(rec, why))
+            return true;
+        std::cerr << "openai-images: " << label(i) << ": " << why << '\n';
+        return false;
+    }
+
+    void maybe_finish() {
+        if (!batch_done_ || saving_ > 0 || finished_)
             return;
         finished_ = true;
         signals_.cancel();
+        progress_.finish();
         const double seconds = std::chrono::duration<double>(clock_type::now() - start_).count();
-        const double rate = seconds > 0 ? static_cast<double>(images_) / seconds : 0.0;
-        const std::size_t requests = jobs_.size();
-        std::cout << "summary: " << requests << (requests == 1 ? " request, " : " requests, ")
-                  << (requests - std::min(requests, failed_requests_)) << " succeeded, "
+        const std::size_t sent = plan_.jobs.size();
+        std::cout << "summary\n"
+                  << "  requests  " << sent << " sent: " << succeeded_ << " succeeded, "
                   << failed_requests_ << " failed"
                   << (cancelled_ > 0 ? " (" + std::to_string(cancelled_) + " cancelled)" : "")
-                  << '\n'
-                  << "  images    " << images_ << " in " << args_.out_dir.string() << '\n'
-                  << "  failures  " << failures() << '\n'
+                  << '\n';
+        if (plan_.journal)
+            std::cout << "  skipped   " << plural(plan_.skipped, "line", "lines")
+                      << " done in an earlier run\n";
+        std::cout << "  saved     " << plural(images_, "image", "images") << " in "
+                  << args_.out_dir.string();
+        if (failed_saves_ > 0)
+            std::cout << "; the images of " << plural(failed_saves_, "request", "requests")
+                      << " not saved";
+        std::cout << '\n'
                   << "  seconds   " << fixed(seconds, 2) << '\n'
-                  << "  images/s  " << fixed(rate, 1) << '\n'
-                  << "  retries   " << client_.stats().retries << '\n'
-                  << std::flush;
+                  << "  images/s  " << fixed(progress_reporter::rate(images_, seconds), 2)
+                  << " (saved per second)\n"
+                  << "  retries   " << client_.stats().retries << '\n';
+        if (plan_.journal)
+            std::cout << "  manifest  " << plan_.journal->path().string() << '\n';
+        std::cout << std::flush;
     }
 
     asio::io_context& ioc_;
     oi::client& client_;
     const cli_args& args_;
-    std::vector<job> jobs_;
+    run_plan plan_;
     asio::signal_set signals_;
     asio::cancellation_signal cancel_;
     clock_type::time_point start_;
     progress_reporter progress_;
+    oi::batch_progress last_{};
 
-    std::vector<oi::batch_result> results_;
-    std::vector<oi::diagnostics> save_diags_;
-    std::size_t next_save_ = 0;
     std::size_t saving_ = 0;
     std::size_t images_ = 0;
+    std::size_t succeeded_ = 0;
     std::size_t failed_requests_ = 0;
     std::size_t failed_saves_ = 0;
     std::size_t cancelled_ = 0;
@@ -228,75 +263,37 @@ class runner {
 
 }  // namespace
 
-std::string describe_error(oi::error_code ec, const oi::diagnostics& diag) {
-    std::string out = ec.message();
-    if (!diag.message().empty()) {
-        out += ": ";
-        out += diag.message();
-    }
-    std::string extra;
-    const auto add = [&](const std::string& s) {
-        if (!extra.empty())
-            extra += ", ";
-        extra += s;
-    };
-    if (!diag.param().empty())
-        add("param " + std::string(diag.param()));
-    if (!diag.api_code().empty())
-        add("code " + std::string(diag.api_code()));
-    const auto& r = diag.response();
-    if (r.status != 0)
-        add("HTTP " + std::to_string(r.status));
-    if (!r.request_id.empty())
-        add("request " + r.request_id);
-    if (r.attempts > 1)
-        add(std::to_string(r.attempts) + " attempts");
-    if (!extra.empty())
-        out += " [" + extra + "]";
-    return out;
-}
-
-bool make_client_options(const cli_args& args, oi::client_options& out, std::string& error) {
-    out = oi::client_options::from_env();
-    if (args.base_url)
-        out.base_url = *args.base_url;
-    if (args.api_key)
-        out.api_key = *args.api_key;
-    if (args.ca_file)
-        out.tls.ca_file = *args.ca_file;
-    if (args.retries)
-        out.retry.max_retries = *args.retries;
-    if (args.timeout_seconds) {
-        const auto total = std::chrono::milliseconds(std::llround(*args.timeout_seconds * 1000.0));
-        out.timeout.total = std::max(total, std::chrono::milliseconds(1));
-        out.timeout.response_header = std::min(out.timeout.response_header, out.timeout.total);
-    }
-    out.validation.enabled = !args.no_validate;
-    out.decode_b64_json = true;  // every image is saved: decoded as it arrives
-    out.pool.max_connections = std::max(out.pool.max_connections, args.concurrency);
-
-    const auto url = boost::urls::parse_uri(out.base_url);
-    if (!url) {
-        error = "--base-url: '" + out.base_url + "' is not a URL (e.g. https://api.openai.com/v1)";
-        return false;
-    }
-    if (out.api_key.empty() && url->host() == "api.openai.com") {
-        error = "no API key: set OPENAI_API_KEY (or pass --api-key)";
-        return false;
-    }
-    return true;
-}
-
 int run_jobs(const cli_args& args, const oi::client_options& options, std::vector<job> jobs) {
-    asio::io_context ioc;
-    std::optional<oi::client> c;
-    try {
-        c.emplace(ioc.get_executor(), options);
-    } catch (const std::exception& e) {
-        std::cerr << "openai-images: " << e.what() << '\n';
+    run_plan plan;
+    std::string error;
+    if (!plan_run(args, std::move(jobs), plan, error)) {
+        std::cerr << "openai-images: " << error << '\n';
         return 2;
     }
-    runner r(ioc, *c, args, std::move(jobs));
+    if (plan.leftovers_removed > 0)
+        std::cerr << "openai-images: removed "
+                  << plural(plan.leftovers_removed, "temporary file", "temporary files")
+                  << " that an interrupted run left in " << args.out_dir.string() << '\n';
+    if (plan.skipped > 0)
+        std::cerr << "openai-images: resuming: " << plural(plan.skipped, "line", "lines")
+                  << " already done in " << plan.journal->path().string() << ", skipped; "
+                  << plural(plan.jobs.size(), "request", "requests") << " to send\n";
+    if (plan.jobs.empty() && plan.journal) {
+        std::cout << "nothing to do: every line of " << args.prompts.string() << " is done (see "
+                  << plan.journal->path().string() << ")\n";
+        return 0;
+    }
+    if (plan.server_chooses_model && !args.quiet)
+        std::cerr << "openai-images: no model given: the server chooses it, and only the checks "
+                     "that hold for every model were made (--model to choose)\n";
+
+    asio::io_context ioc;
+    std::optional<oi::client> c;
+    if (!make_client(ioc.get_executor(), options, c, error)) {
+        std::cerr << "openai-images: " << error << '\n';
+        return 2;
+    }
+    runner r(ioc, *c, args, std::move(plan));
     r.start();
     ioc.run();
     return r.exit_code();

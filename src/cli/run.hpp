@@ -7,6 +7,7 @@
 
 #include <openai/images/client.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,13 +19,26 @@ namespace openai_images_cli {
 bool make_client_options(const cli_args& args, openai::images::client_options& out,
                          std::string& error);
 
-/// "message of the code: the diagnostics' sentence [param size, HTTP 400, request req_1]".
+/// Creates the client. Returns false with `error` naming the flag at fault
+/// (a bad base URL or CA file) in the tool's terms.
+bool make_client(openai::images::client::executor_type ex,
+                 const openai::images::client_options& options,
+                 std::optional<openai::images::client>& out, std::string& error);
+
+/// `message` with the library's option names ("tls.ca_file") replaced by the
+/// flags that set them ("--ca-file").
+std::string in_cli_terms(std::string message);
+
+/// "message of the code: the diagnostics' sentence [param size, HTTP 400,
+/// request req_1]", in the tool's terms.
 std::string describe_error(openai::images::error_code ec, const openai::images::diagnostics& diag);
 
-/// Runs the jobs and saves their images; prints progress on stderr and the
-/// saved files and the summary on stdout. Returns the exit status: 0 when
-/// every request and every save succeeded, else 1; 2 when the client cannot
-/// be created from the options (a bad base URL or CA file).
+/// Checks everything that can be checked before sending (plan_run), then
+/// runs the jobs, saving each request's images as soon as it completes;
+/// prints progress on stderr and the saved files and the summary on stdout.
+/// Returns the exit status: 0 when every request and every save succeeded;
+/// 1 when one failed; 2 when nothing was sent (a refusal before sending, or a
+/// client that cannot be created from the options); 130 when interrupted.
 int run_jobs(const cli_args& args, const openai::images::client_options& options,
              std::vector<job> jobs);
 

@@ -21,7 +21,7 @@ endfunction()
 openai_images_cli_check(NAME help ARGS "--help" RC 0
   MATCH "generate|edit|variation|batch|--prompts|--concurrency|--response-format|b64_json")
 openai_images_cli_check(NAME help_subcommand ARGS "batch|--help" RC 0
-  MATCH "usage: openai-images batch|--prompts|--jsonl|--out|--quality|dall-e-3")
+  MATCH "usage: openai-images batch|--prompts|--jsonl|--out|--overwrite|--quality|gpt-image-1.5|manifest")
 openai_images_cli_check(NAME help_variation ARGS "variation|-h" RC 0
   MATCH "--image|--size" NO_MATCH "--prompt ")
 openai_images_cli_check(NAME no_arguments ARGS "" RC 2 MATCH "missing subcommand")
@@ -48,3 +48,19 @@ if(OPENAI_IMAGES_BASH)
                    ${CMAKE_CURRENT_BINARY_DIR}/fake-server-test)
   set_tests_properties(cli.batch_fake_server PROPERTIES LABELS cli TIMEOUT 180)
 endif()
+
+# kill -9 in the middle of a batch at several points, then the same command:
+# nothing saved is lost or broken, and no line already done is sent again.
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME cli.kill_and_resume
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/kill_test.py
+                   $<TARGET_FILE:openai_images_cli> $<TARGET_FILE:fake-openai-server>
+                   ${CMAKE_CURRENT_BINARY_DIR}/kill-test)
+  set_tests_properties(cli.kill_and_resume PROPERTIES LABELS cli TIMEOUT 300
+                       PASS_REGULAR_EXPRESSION "kill test ok")
+endif()
+
+# What the help says of the model, the output folder and the exit status.
+openai_images_cli_check(NAME help_model_and_resume ARGS "generate|--help" RC 0
+  MATCH "without --model the server chooses the model|dall-e-3 on 2026-05-12|--overwrite|OPENAI_IMAGES_CA_FILE|SSL_CERT_FILE|130 interrupted|2 bad usage, or refused before sending")

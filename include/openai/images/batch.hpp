@@ -66,9 +66,11 @@ struct batch_options {
     /// completes. Must not block.
     std::function<void(const batch_progress&)> on_progress{};
     /// Called on the batch's strand as each request completes, with its index
-    /// in the input and its result (moved into the final vector afterwards),
-    /// e.g. to save images while the batch runs. Must not block for long.
-    std::function<void(std::size_t, const batch_result&)> on_result{};
+    /// in the input and its result, e.g. to save images while the batch runs.
+    /// The callback may move the response out of the result, so that a long
+    /// batch never holds its images (the final vector then keeps what the
+    /// callback left: the error and the diagnostics). Must not block for long.
+    std::function<void(std::size_t, batch_result&)> on_result{};
 };
 
 /// The completion signature of a batch: `ec` is operation_aborted when the
