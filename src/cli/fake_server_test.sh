@@ -20,11 +20,12 @@ rm -rf "$work"
 mkdir -p "$work"
 
 server_pid=""
+fault_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in $server_pid $fault_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 
@@ -156,6 +157,33 @@ rc=0
 grep -q "bad.jsonl:2: unknown field \"sise\"" "$work/run3.err" || fail "invalid JSON Lines: line 2"
 grep -q "bad.jsonl:3: not JSON" "$work/run3.err" || fail "invalid JSON Lines: line 3"
 [ ! -e "$work/out3" ] || fail "invalid JSON Lines: something was written"
+
+# A url image that cannot be downloaded (the server answers the generation,
+# then 404 to every later request): the request succeeded, its save failed,
+# and the summary says both without contradiction; exit 1.
+"$server" --plain --port 0 --api-key "$key" --fault kind=status,status=404,after=1 \
+  >"$work/fault-server.out" 2>"$work/fault-server.err" &
+fault_pid=$!
+plain_url=""
+for _ in $(seq 1 100); do
+  plain_url=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9][0-9]*\/v1\)$/\1/p' \
+    "$work/fault-server.out")
+  [ -n "$plain_url" ] && break
+  kill -0 "$fault_pid" 2>/dev/null || fail "the second fake-openai-server exited"
+  sleep 0.1
+done
+[ -n "$plain_url" ] || fail "the second fake-openai-server did not print its URL"
+rc=0
+"$cli" generate --prompt "a fox" --model dall-e-2 --size 256x256 --response-format url \
+  --out "$work/out6" --base-url "$plain_url" --api-key "$key" --retries 0 \
+  >"$work/run6.out" 2>"$work/run6.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "failed download: exit $rc, expected 1"
+grep -q "^  requests  1 sent: 1 succeeded, 0 failed$" "$work/run6.out" ||
+  fail "failed download: the request is not counted as succeeded"
+grep -q "^  saved     0 images in .*; the images of 1 request not saved$" "$work/run6.out" ||
+  fail "failed download: the save is not counted as failed"
+grep -q "generate: cannot save: .*404" "$work/run6.err" || fail "failed download: no 404 reported"
+echo "failed download ok: 1 request succeeded, its save failed, exit 1"
 
 # A wrong API key: every request fails with the API's 401, and the key is not shown.
 rc=0
