@@ -11,7 +11,12 @@
 #   run (test readme.program_N), without arguments, in an empty directory,
 #   against the fake server over plain HTTP (OPENAI_BASE_URL and
 #   OPENAI_API_KEY set, so client_options::from_env() finds it): it must exit
-#   with 0 within 60 s.
+#   with 0 within 60 s. It is run four more times where it cannot succeed (a
+#   key the server refuses, a closed port, an untrusted certificate, a working
+#   directory where nothing can be written: see CMakeLists.txt), and there it
+#   must exit with a status from 1 to 125 and say why on stderr. So a program
+#   handles every error it can meet: no `detached` coroutine whose exception
+#   is dropped, no ignored error_code.
 # - Any other block is a fragment: the body of a coroutine
 #
 #       #include <openai/images.hpp>

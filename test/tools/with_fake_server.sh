@@ -2,7 +2,7 @@
 # shellcheck disable=SC2317  # functions run from traps look unreachable
 # Runs a command against a fake OpenAI Images server started for it alone.
 #
-#   with_fake_server.sh <fake-openai-server> [server args...] -- <command> [args...]
+#   with_fake_server.sh [--closed] <fake-openai-server> [server args...] -- <command> [args...]
 #
 # Starts the server on 127.0.0.1 (any free port) with --cert-dir in a new
 # temporary directory, waits for its "listening on URL" line, then runs the
@@ -15,13 +15,23 @@
 # Stops the server and removes the directory afterwards, whatever happens, and
 # exits with the command's exit code. The server's output is shown when the
 # command fails. Set KEEP_TMP=1 to keep the directory.
+#
+# --closed stops the server once it has listened, before the command runs:
+# OPENAI_BASE_URL then names a port on 127.0.0.1 where nothing listens any
+# more, so that the command's connections are refused (a test of how it
+# reports a server it cannot reach).
 set -euo pipefail
 
 usage() {
-    echo "usage: with_fake_server.sh <fake-openai-server> [server args...] -- <command> [args...]" >&2
+    echo "usage: with_fake_server.sh [--closed] <fake-openai-server> [server args...] -- <command> [args...]" >&2
     exit 2
 }
 
+closed=0
+if [[ ${1:-} == "--closed" ]]; then
+    closed=1
+    shift
+fi
 [[ $# -ge 1 ]] || usage
 server=$1
 shift
@@ -109,6 +119,11 @@ fi
 if [[ ! $url =~ ^https?://127\.0\.0\.1:[0-9]+/v1$ ]]; then
     echo "with_fake_server.sh: unexpected server URL '$url' (only 127.0.0.1 is allowed)" >&2
     exit 1
+fi
+
+if [[ $closed -eq 1 ]]; then
+    stop_server
+    echo "with_fake_server.sh: --closed: the server at $url is stopped; nothing listens there" >&2
 fi
 
 mkdir -p "$tmp/out" "$tmp/tmp"
