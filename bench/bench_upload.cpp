@@ -6,7 +6,8 @@
 //   bench_upload --url https://127.0.0.1:PORT/v1 --ca ca.pem --model gpt-image-1
 //                --width 4176 --height 4176 --dir /tmp/bench-files --runs 3
 #include "bench_common.hpp"
-#include "fake_server.hpp"
+
+#include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>

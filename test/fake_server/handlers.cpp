@@ -428,6 +428,7 @@ void record_body(const http_request& req, request_record& rec) {
             rec.fields.emplace_back(std::string(m.key()), m.value().is_string()
                                                               ? std::string(m.value().as_string())
                                                               : json::serialize(m.value()));
+            rec.field_is_json.push_back(!m.value().is_string());
         }
     } else if (edit || is_post_to(req, "/v1/images/variations")) {
         const auto boundary = multipart_boundary(req[http::field::content_type]);
@@ -438,6 +439,7 @@ void record_body(const http_request& req, request_record& rec) {
         while (parser.next(part)) {
             if (!is_file_part(part, edit)) {
                 rec.fields.emplace_back(part.name, std::string(part.data));
+                rec.field_is_json.push_back(false);
                 continue;
             }
             rec.files.emplace_back(part.name, part.filename.value_or(""),

@@ -1,6 +1,11 @@
 // fake-openai-server: the fake OpenAI Images server as a program, for the demo,
-// benchmarks against other clients and manual tests. Serves until SIGINT or SIGTERM.
-#include "fake_server.hpp"
+// benchmarks against other clients, other programs' tests (faults scripted on
+// the command line, every request logged to a file) and manual tests. Serves
+// until SIGINT or SIGTERM.
+#include "request_log.hpp"
+
+#include <openai/images/testing/fake_server.hpp>
+#include <openai/images/testing/fault_script.hpp>
 
 #include <openai/images/base64.hpp>
 #include <openai/images/image_info.hpp>
@@ -23,7 +28,11 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -35,7 +44,8 @@ namespace fake = openai::images::testing;
 constexpr std::string_view usage =
     "usage: fake-openai-server [--port N] [--tls | --plain] [--cert-dir DIR] [--api-key KEY]\n"
     "                          [--threads N] [--latency-ms N] [--max-side N] [--keep-records]\n"
-    "                          [--noise-images] [--tls13-ciphersuites LIST] [--self-test]\n"
+    "                          [--noise-images] [--tls13-ciphersuites LIST]\n"
+    "                          [--fault SPEC]... [--log-requests FILE] [--self-test]\n"
     "  --port N        listen on 127.0.0.1:N (default 0: any free port)\n"
     "  --tls, --plain  HTTPS with a test CA generated now (default), or plain HTTP\n"
     "  --cert-dir DIR  write the test CA's certificate to DIR/ca.pem\n"
@@ -47,7 +57,59 @@ constexpr std::string_view usage =
     "  --tls13-ciphersuites LIST  the TLS 1.3 suites accepted (OpenSSL syntax; default: "
     "OpenSSL's)\n"
     "  --keep-records  keep a record of every request (memory grows with each)\n"
-    "  --self-test     start, send one generation to itself over TLS, check it, exit\n";
+    "  --fault SPEC    script a fault (repeatable; a request gets the first spec that\n"
+    "                  selects it, else the normal answer); see FAULT SPECS below\n"
+    "  --log-requests FILE  append one JSON line per request to FILE, written when the\n"
+    "                  request has been read whole (before it is answered):\n"
+    "                  {\"n\":1,\"method\":\"POST\",\"target\":\"/v1/images/generations\",\n"
+    "                   \"fields\":{\"prompt\":\"an otter\",\"n\":2}}\n"
+    "                  (n: arrival number from 1; fields: the JSON body's members, or\n"
+    "                  the multipart text fields as strings)\n"
+    "  --self-test     start, send one generation to itself over TLS, check it, exit\n"
+    "                  (--fault and --log-requests do not apply to it)\n"
+    "\n"
+    "FAULT SPECS: comma-separated key=value (\\, is a comma inside a value)\n"
+    "  kind=K          none (default: the normal answer), status (an OpenAI error),\n"
+    "                  raw-body (status N with body S verbatim), reset-before-headers\n"
+    "                  (TCP reset, no reply), reset-after-headers (the normal header,\n"
+    "                  then a reset), truncated-body (the normal answer cut at half its\n"
+    "                  body, then a clean close), malformed-json (200, a body that is not\n"
+    "                  JSON), trickle-body (the normal answer, chunk bytes every interval)\n"
+    "  status=N        kind=status: the HTTP status (default 500); raw-body: (default 502)\n"
+    "  type=S code=S param=S message=S   kind=status: the error body's fields (type\n"
+    "                  default: requests for 429, server_error for >= 500,\n"
+    "                  invalid_request_error otherwise; code and param default to null)\n"
+    "  header=Name:Value  add a response header (repeatable; not with\n"
+    "                  reset-before-headers), e.g. retry-after-ms:150, Retry-After:2,\n"
+    "                  x-should-retry:false\n"
+    "  body=S          raw-body: the body; malformed-json: the body (default: a cut JSON)\n"
+    "  content-type=S  raw-body: the Content-Type (default text/html)\n"
+    "  latency-ms=N    wait N ms before answering (any kind)\n"
+    "  chunk=N interval-ms=N  trickle-body: N bytes per write (default 1), N ms between\n"
+    "  which requests (one of; default: every request):\n"
+    "    first=K       the first K requests      after=K    the (K+1)th and later\n"
+    "    every=N       the Nth, 2Nth, ...        probability=P,seed=S  each request with\n"
+    "                  probability P (0..1), chosen from S and its number: the same\n"
+    "                  requests every run with the same seed (default seed 0)\n"
+    "  path=P          only requests to P (/images/generations, /images/edits,\n"
+    "                  /images/variations; with or without /v1); requests are counted\n"
+    "                  per spec, among the requests to its path\n"
+    "  A bad spec exits with status 2 and a message naming the key and the value.\n"
+    "\n"
+    "EXAMPLES\n"
+    "  # two 429s with retry-after-ms, then normal answers\n"
+    "  fake-openai-server --plain --fault "
+    "kind=status,status=429,header=retry-after-ms:150,first=2\n"
+    "  # the 6th and later requests wait 60 s before their normal answer\n"
+    "  fake-openai-server --fault kind=none,latency-ms=60000,after=5\n"
+    "  # a 400 with an OpenAI error for every edit; every 3rd generation reset\n"
+    "  fake-openai-server --fault kind=status,status=400,code=invalid_value,param=size,"
+    "path=/images/edits \\\n"
+    "                     --fault kind=reset-before-headers,every=3,path=/images/generations\n"
+    "  # a 503 that must not be retried on 10 % of requests, the same ones every run\n"
+    "  fake-openai-server --fault kind=status,status=503,header=x-should-retry:false,"
+    "probability=0.1,seed=7 \\\n"
+    "                     --log-requests requests.jsonl\n";
 
 bool to_number(std::string_view s, std::size_t& out) {
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -106,12 +168,28 @@ int self_test(fake::server_options opts) {
     return 0;
 }
 
+// Logs each request, then decides its fault, under one lock: the log's
+// numbers and the specs' counts follow the same order of arrival.
+fake::fault_rule make_rule(fake::request_log* log, std::vector<fake::scripted_fault> script) {
+    auto mu = std::make_shared<std::mutex>();
+    fake::fault_rule play =
+        script.empty() ? fake::fault_rule{} : fake::make_fault_rule(std::move(script));
+    return [mu, log, play](const fake::request_record& rec) {
+        std::lock_guard lock(*mu);
+        if (log)
+            log->write(rec);
+        return play ? play(rec) : fake::fault{};
+    };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     fake::server_options opts;
     opts.keep_records = false;  // a long benchmark must not grow
     std::string cert_dir;
+    std::string log_path;
+    std::vector<fake::scripted_fault> script;
     bool self = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -131,6 +209,17 @@ int main(int argc, char** argv) {
             cert_dir = argv[++i];
         } else if (arg == "--tls13-ciphersuites" && has_value) {
             opts.tls13_ciphersuites = argv[++i];
+        } else if (arg == "--fault" && has_value) {
+            const std::string_view spec = argv[++i];
+            try {
+                script.push_back(fake::parse_fault_spec(spec));
+            } catch (const std::invalid_argument& e) {
+                std::cerr << "fake-openai-server: --fault " << spec << ": " << e.what()
+                          << "\n(fake-openai-server --help describes the specs)\n";
+                return 2;
+            }
+        } else if (arg == "--log-requests" && has_value) {
+            log_path = argv[++i];
         } else if (arg == "--api-key" && has_value) {
             opts.api_key = argv[++i];
         } else if (arg == "--port" && has_value && to_number(argv[++i], number) && number < 65536) {
@@ -157,7 +246,12 @@ int main(int argc, char** argv) {
 
         asio::io_context signals_ctx;
         asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+        std::unique_ptr<fake::request_log> log;
+        if (!log_path.empty())
+            log = std::make_unique<fake::request_log>(log_path);
         fake::fake_server server(opts);
+        if (log || !script.empty())
+            server.set_fault_rule(make_rule(log.get(), std::move(script)));
         std::cout << "listening on " << server.base_url() << std::endl;
         signals.async_wait([](const boost::system::error_code&, int) {});
         signals_ctx.run();

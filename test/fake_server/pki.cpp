@@ -1,6 +1,6 @@
 // The test PKI, made with OpenSSL 3 when first needed: nothing secret is ever
 // stored in the repository, and every run has its own keys.
-#include "fake_server.hpp"
+#include <openai/images/testing/fake_server.hpp>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>

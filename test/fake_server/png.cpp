@@ -1,6 +1,6 @@
 #include "png.hpp"
 
-#include "fake_server.hpp"
+#include <openai/images/testing/fake_server.hpp>
 
 #include <openai/images/base64.hpp>
 

@@ -4,7 +4,7 @@
 // responses), encoded once per size and shared by every response.
 #pragma once
 
-#include "fake_server.hpp"
+#include <openai/images/testing/fake_server.hpp>
 
 #include <cstdint>
 #include <memory>

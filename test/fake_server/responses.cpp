@@ -105,6 +105,7 @@ void finish(fake_server::state& st, std::size_t index, request_record&& rec, uns
         return;
     request_record& r = st.records.at(index);
     r.fields = std::move(rec.fields);
+    r.field_is_json = std::move(rec.field_is_json);
     r.files = std::move(rec.files);
     r.file_crc32 = std::move(rec.file_crc32);
     r.status = status;

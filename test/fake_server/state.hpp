@@ -3,7 +3,7 @@
 // handlers (handlers.cpp) decide what to answer. Internal to the fake server.
 #pragma once
 
-#include "fake_server.hpp"
+#include <openai/images/testing/fake_server.hpp>
 #include "png.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

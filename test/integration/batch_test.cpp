@@ -4,11 +4,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client_fixture.hpp"
-#include "fake_server.hpp"
 
 #include <openai/images.hpp>
 #include <openai/images/batch.hpp>
 #include <openai/images/save.hpp>
+#include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>

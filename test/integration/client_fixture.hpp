@@ -5,9 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "fake_server.hpp"
-
 #include <openai/images.hpp>
+#include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/io_context.hpp>
 

@@ -5,10 +5,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client_fixture.hpp"
-#include "fake_server.hpp"
 
 #include <openai/images.hpp>
 #include <openai/images/image_info.hpp>
+#include <openai/images/testing/fake_server.hpp>
 
 #include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>

@@ -3,13 +3,12 @@
 // every fault kind, TLS verification, plain HTTP and keep-alive.
 #include <boost/test/unit_test.hpp>
 
-#include "fake_server.hpp"
-
 #include <openai/images/base64.hpp>
 #include <openai/images/encode.hpp>
 #include <openai/images/image_info.hpp>
 #include <openai/images/json.hpp>
 #include <openai/images/multipart.hpp>
+#include <openai/images/testing/fake_server.hpp>
 #include <openai/images/validate.hpp>
 
 #include <boost/asio/as_tuple.hpp>

@@ -5,7 +5,7 @@
 // fake server's test PKI, or a TLS 1.1-only configuration).
 #pragma once
 
-#include "fake_server.hpp"
+#include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

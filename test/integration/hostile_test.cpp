@@ -7,10 +7,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client_fixture.hpp"
-#include "fake_server.hpp"
 #include "hostile_server.hpp"
 
 #include <openai/images.hpp>
+#include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>

@@ -3,9 +3,8 @@
 // that reads the scenario back from the request.
 #pragma once
 
-#include "fake_server.hpp"
-
 #include <openai/images.hpp>
+#include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/error.hpp>
 

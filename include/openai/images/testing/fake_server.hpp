@@ -109,6 +109,9 @@ struct request_record {
     /// Multipart text fields, or the JSON body's members (strings as they are,
     /// other values serialized), in the order received.
     std::vector<std::pair<std::string, std::string>> fields{};
+    /// Per entry of `fields`: true when the value is a JSON body's member that
+    /// is not a string (a number, bool, null, array or object) serialized.
+    std::vector<bool> field_is_json{};
     /// Multipart file parts: name, filename, content-type, size.
     std::vector<std::tuple<std::string, std::string, std::string, std::size_t>> files{};
     /// The CRC-32 of each file part's bytes, in the order of `files`.
