@@ -51,9 +51,10 @@ struct scripted_fault {
 scripted_fault parse_fault_spec(std::string_view spec);
 
 /// Whether a request numbered `n` (from 1, counted as fault_selector says)
-/// is selected. `probability`: a request is selected when
-/// splitmix64(seed + n * 0x9E3779B97F4A7C15) / 2^64 < probability (the top
-/// 53 bits compared), so a seed gives the same choice of requests every run.
+/// is selected. `probability`: when x / 2^53 < probability, x being the top 53
+/// bits of the (n+1)th output of a SplitMix64 generator seeded with `seed`
+/// (its state seed + (n+1) * 0x9E3779B97F4A7C15, mixed): a seed gives the same
+/// choice of requests every run, on every platform.
 bool selects(const fault_selector& when, std::uint64_t n);
 
 /// Whether `target` (a request's target, query included) is `path`, each
