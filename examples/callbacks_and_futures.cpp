@@ -33,9 +33,9 @@ int main() {
     oi::client client(ioc.get_executor(), options_from_env());
     const oi::CreateImageRequest req{
         .prompt = "A lighthouse at dusk",
-        .model = oi::ImageModel::dall_e_2,
-        .response_format = oi::ImageResponseFormat::b64_json,
-        .size = oi::ImageSize::s256x256,
+        .model = oi::ImageModel::gpt_image_1_mini,  // answers in b64_json, as every GPT image model
+        .quality = oi::ImageQuality::low,
+        .size = oi::ImageSize::s1024x1024,
     };
     int failures = 0;
 

@@ -35,7 +35,7 @@ oi::client_options options_from_env() {
 
 const oi::CreateImageRequest request{
     .prompt = "A very detailed city at night",
-    .model = oi::ImageModel::gpt_image_1,
+    .model = oi::ImageModel::gpt_image_1_mini,
     .quality = oi::ImageQuality::high,
     .size = oi::ImageSize::s1024x1024,
 };

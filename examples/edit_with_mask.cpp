@@ -1,4 +1,4 @@
-// An edit of several input images with a mask (gpt-image-1).
+// An edit of several input images with a mask (gpt-image-1.5).
 //
 //   ./edit_with_mask [image.png... mask.png]
 //
@@ -59,7 +59,7 @@ asio::awaitable<void> edit(oi::client& client, std::vector<fs::path> files) {
     oi::CreateImageEditRequest req{
         .prompt = "Put both squares side by side in a gift box",
         .mask = files.back(),  // a path: streamed from disk
-        .model = oi::ImageModel::gpt_image_1,
+        .model = oi::ImageModel::gpt_image_1_5,
         .n = 2,
     };
     files.pop_back();

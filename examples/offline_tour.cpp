@@ -41,19 +41,20 @@ int main() {
 
     std::cout << "1. Generations are JSON:\n";
     oi::CreateImageRequest req{.prompt = "A cute baby sea otter",
-                               .model = oi::ImageModel::gpt_image_1,
+                               .model = oi::ImageModel::gpt_image_1_5,
                                .quality = oi::ImageQuality::high,
                                .size = oi::ImageSize::s1536x1024,
                                .background = oi::ImageBackground::transparent};
-    show("gpt-image-1, 1536x1024, transparent", oi::validate(req, diag), diag);
+    show("gpt-image-1.5, 1536x1024, transparent", oi::validate(req, diag), diag);
     std::cout << "  body: " << oi::to_json(req) << "\n";
 
     std::cout << "2. Each model has its own rules, checked before any byte is sent:\n";
     auto bad = req;
     bad.output_format = "jpeg";
     show("transparent jpeg", oi::validate(bad, diag), diag);
-    bad = oi::CreateImageRequest{.prompt = "otters", .model = "dall-e-3", .n = 4};
-    show("dall-e-3 with n=4", oi::validate(bad, diag), diag);
+    bad = oi::CreateImageRequest{
+        .prompt = "otters", .model = "gpt-image-1-mini", .size = "1792x1024"};
+    show("gpt-image-1-mini at 1792x1024", oi::validate(bad, diag), diag);
     bad = oi::CreateImageRequest{.prompt = "otters", .model = "gpt-image-2", .size = "1500x800"};
     show("gpt-image-2 at 1500x800", oi::validate(bad, diag), diag);
     bad.size = "1536x864";
@@ -68,9 +69,10 @@ int main() {
         .prompt = "Put the hat on the otter",
         .model = oi::ImageModel::gpt_image_1_5};
     show("gpt-image-1.5 edit with 2 images", oi::validate(edit, diag), diag);
-    auto dalle = edit;
-    dalle.model = oi::ImageModel::dall_e_2;
-    show("dall-e-2 edit with 2 images", oi::validate(dalle, diag), diag);
+    auto mini = edit;
+    mini.model = oi::ImageModel::gpt_image_1_mini;
+    mini.input_fidelity = oi::InputFidelity::high;
+    show("gpt-image-1-mini edit with input_fidelity=high", oi::validate(mini, diag), diag);
 
     oi::multipart_form form;
     if (auto ec = oi::encode(edit, form, diag)) {

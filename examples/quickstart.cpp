@@ -29,7 +29,7 @@ oi::client_options options_from_env() {
 asio::awaitable<void> quickstart(oi::client& client, std::filesystem::path dir) {
     const oi::CreateImageRequest req{
         .prompt = "A cute baby sea otter floating on its back",
-        .model = oi::ImageModel::gpt_image_1,
+        .model = oi::ImageModel::gpt_image_1_5,
         .quality = oi::ImageQuality::low,
         .size = oi::ImageSize::s1024x1024,
     };

@@ -1,12 +1,17 @@
-// A dall-e-2 variation of a square PNG, answered by URL, then downloaded.
+// A variation of a square PNG, answered by URL, then downloaded.
 //
 //   ./variation [out-dir] [square.png]       (out-dir defaults to ".")
 //
-// With no image given it writes a 256x256 sample to out-dir first. dall-e-2
-// answers with URLs (valid for 60 minutes) unless response_format is
-// b64_json; async_save_images downloads them through the client, with its
-// connection pool, timeouts and retries. The API key is only ever sent to
-// OPENAI_BASE_URL's own origin, never to the image's host.
+// POST /images/variations is a legacy endpoint: OpenAI's API no longer serves
+// it (it took dall-e-2 only, retired on 2026-05-12), but OpenAI-compatible
+// servers still do, so point OPENAI_BASE_URL at one. No model is given: the
+// server chooses.
+//
+// With no image given it writes a 256x256 sample to out-dir first. The answer
+// is asked for as URLs (response_format=url); async_save_images downloads them
+// through the client, with its connection pool, timeouts and retries. The API
+// key is only ever sent to OPENAI_BASE_URL's own origin, never to the image's
+// host.
 //
 // Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
@@ -38,8 +43,7 @@ oi::client_options options_from_env() {
 
 asio::awaitable<void> vary(oi::client& client, fs::path image, fs::path dir) {
     const oi::CreateImageVariationRequest req{
-        .image = image,  // must be a square PNG under 4 MB
-        .model = oi::ImageModel::dall_e_2,
+        .image = image,  // a square PNG under 4 MB, as the endpoint took
         .n = 1,
         .response_format = oi::ImageResponseFormat::url,
         .size = oi::ImageSize::s256x256,
