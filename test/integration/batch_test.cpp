@@ -207,6 +207,30 @@ BOOST_AUTO_TEST_CASE(any_range_and_the_coroutine_form) {
     BOOST_TEST(empty.results.empty());
 }
 
+BOOST_AUTO_TEST_CASE(on_result_may_take_each_response_so_the_batch_holds_no_images) {
+    t::fake_server server;
+    asio::io_context ioc;
+    oi::client c(ioc.get_executor(), options_for(server));
+    std::vector<oi::ImagesResponse> taken(5);
+    auto r =
+        run_batch_sync(ioc, c, {gen(256), gen(512), gen(256), gen(512), gen(256)},
+                       {.concurrency = 2, .on_result = [&](std::size_t i, oi::batch_result& res) {
+                            BOOST_TEST(!res.ec);
+                            taken.at(i) = std::move(res.response);
+                        }});
+    BOOST_TEST(!r.ec);
+    BOOST_REQUIRE_EQUAL(r.results.size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) {
+        BOOST_TEST_CONTEXT("request " << i) {
+            BOOST_TEST(!r.results[i].ec);
+            BOOST_TEST(r.results[i].response.data.empty());  // what on_result left
+            BOOST_TEST(!r.results[i].diag.response().request_id.empty());
+            BOOST_REQUIRE_EQUAL(taken[i].data.size(), 1u);
+            BOOST_TEST(decoded_width(taken[i].data[0]) == (i % 2 == 0 ? 256u : 512u));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(requests_per_minute_spaces_requests) {
     t::fake_server server;
     asio::io_context ioc;
