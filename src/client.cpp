@@ -14,13 +14,22 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <iterator>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <random>
 #include <type_traits>
@@ -77,6 +86,63 @@ parsed_url parse_base_url(const std::string& url) {
     return p;
 }
 
+[[noreturn]] void bad_ca_file(client_errc e, const std::string& path, const std::string& why) {
+    diagnostics diag;
+    diag.assign("tls.ca_file", "tls.ca_file '" + path + "'" + why);
+    throw client_error(e, diag);
+}
+
+// Trusts the certificates (and CRLs) of a PEM file, as load_verify_file
+// would, but read here first so that a failure says why: OpenSSL only says
+// that it could not load the file, whether it is missing or holds no PEM.
+void load_ca_file(ssl::context& ctx, const std::string& path) {
+    std::string pem;
+    {
+        const std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "rb"),
+                                                                   &std::fclose);
+        if (!f) {
+            bad_ca_file(client_errc::file_open_failed, path,
+                        std::string(" cannot be opened: ") + std::strerror(errno));
+        }
+        char chunk[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0)
+            pem.append(chunk, n);
+        if (std::ferror(f.get())) {  // a directory opens, then fails to read
+            bad_ca_file(client_errc::file_open_failed, path,
+                        std::string(" cannot be read: ") + std::strerror(errno));
+        }
+    }
+    if (pem.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        bad_ca_file(client_errc::invalid_ca_file, path, ": over 2 GiB, not a CA file");
+    using bio_ptr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+    const bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+    if (!bio)
+        throw std::bad_alloc();
+    auto free_infos = [](STACK_OF(X509_INFO) * s) { sk_X509_INFO_pop_free(s, X509_INFO_free); };
+    const std::unique_ptr<STACK_OF(X509_INFO), decltype(free_infos)> infos(
+        PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr), free_infos);
+    if (!infos) {
+        const auto why = ssl_error().message();
+        ERR_clear_error();
+        bad_ca_file(client_errc::invalid_ca_file, path, ": a PEM block cannot be read: " + why);
+    }
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
+    int certificates = 0;
+    for (int i = 0; i < sk_X509_INFO_num(infos.get()); ++i) {
+        const X509_INFO* info = sk_X509_INFO_value(infos.get(), i);
+        if (info->x509 != nullptr) {
+            if (X509_STORE_add_cert(store, info->x509) != 1)
+                bad_ca_file(client_errc::invalid_ca_file, path, ": " + ssl_error().message());
+            ++certificates;
+        }
+        if (info->crl != nullptr && X509_STORE_add_crl(store, info->crl) != 1)
+            bad_ca_file(client_errc::invalid_ca_file, path, ": " + ssl_error().message());
+    }
+    if (certificates == 0)
+        bad_ca_file(client_errc::invalid_ca_file, path, ": no PEM certificate found");
+}
+
 constexpr const char* tls13_ciphersuites =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
@@ -96,16 +162,10 @@ std::unique_ptr<ssl::context> make_tls_context(const tls_options& opts) {
         return ctx;
     }
     ctx->set_verify_mode(ssl::verify_peer);
-    boost::system::error_code ec;
     if (!opts.ca_file.empty()) {
-        ctx->load_verify_file(opts.ca_file, ec);
-        if (ec) {
-            diagnostics diag;
-            diag.assign("tls.ca_file",
-                        "tls.ca_file: cannot load '" + opts.ca_file + "': " + ec.message());
-            throw client_error(client_errc::file_open_failed, diag);
-        }
+        load_ca_file(*ctx, opts.ca_file);
     } else {
+        boost::system::error_code ec;
         ctx->set_default_verify_paths(ec);
     }
     return ctx;
@@ -259,13 +319,28 @@ void record_metadata(const http::response_header<>& res, response_metadata& meta
     }
 }
 
+// A system_error's what() is "prefix: <code's message> [category:value at
+// location]"; the diagnostics keep the prefix only, the code says the rest.
+std::string without_code_message(const boost::system::system_error& e) {
+    std::string_view what = e.what();
+    const std::string tail = ": " + e.code().message();
+    if (const auto at = what.rfind(tail); at != std::string_view::npos)
+        what = what.substr(0, at);
+    else if (what.starts_with(e.code().message()))
+        what = {};
+    return std::string(what);
+}
+
 // The error and message of the exception being handled (an operation's
 // coroutine never lets one escape: it completes with an error instead).
 error_code error_from_exception(diagnostics& diag) {
     try {
         throw;
+    } catch (const client_error& e) {
+        diag.assign(e.param(), e.what());
+        return e.code();
     } catch (const boost::system::system_error& e) {
-        diag.assign({}, e.what());
+        diag.assign({}, without_code_message(e));
         return e.code();
     } catch (const std::exception& e) {
         diag.assign({}, e.what());
@@ -324,7 +399,7 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
         if (ec) {
             co_return failed_attempt(ec, ec == asio::error::operation_aborted
                                              ? "cancelled while waiting for a connection"
-                                             : "waiting for a free connection: " + ec.message());
+                                             : "waiting for a free connection");
         }
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             // Granted just as the cancellation came: give it back untouched.
@@ -641,6 +716,8 @@ client_options client_options::from_env() {
         o.organization = v;
     if (auto v = env("OPENAI_PROJECT_ID"); !v.empty())
         o.project = v;
+    if (auto v = env("OPENAI_IMAGES_CA_FILE"); !v.empty())
+        o.tls.ca_file = v;
     return o;
 }
 

@@ -92,6 +92,10 @@ class client_category_impl final : public boost::system::error_category {
                 return "invalid header value";
             case client_errc::malformed_response:
                 return "malformed HTTP response";
+            case client_errc::tls_certificate_rejected:
+                return "server certificate rejected";
+            case client_errc::invalid_ca_file:
+                return "unusable CA file";
         }
         return "unknown openai.images.client error";
     }
@@ -234,8 +238,13 @@ bool is_retryable(error_code ec) noexcept {
         }
     }
     // Network errors (system, asio misc, ssl stream) are retryable; a failed
-    // certificate verification or a cancelled operation is not.
+    // certificate verification or a cancelled operation is not, nor an
+    // authoritative answer that the name has no address (EAI_NONAME, or a
+    // name without records of the family): asking again gets the same answer.
+    // EAI_AGAIN (host_not_found_try_again) is a resolver that did not answer.
     if (ec == boost::asio::error::operation_aborted)
+        return false;
+    if (ec == boost::asio::error::host_not_found || ec == boost::asio::error::no_data)
         return false;
     if (ec.category() == boost::asio::error::get_ssl_category())
         return false;

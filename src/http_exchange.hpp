@@ -99,7 +99,7 @@ inline bool cancelled(const asio::cancellation_state& cs) {
 inline exchange_result aborted(std::string_view phase) {
     exchange_result r;
     r.ec = asio::error::operation_aborted;
-    r.message = std::string(phase) + ": cancelled";
+    r.message = std::string(phase);
     return r;
 }
 
@@ -109,8 +109,7 @@ inline exchange_result aborted(std::string_view phase) {
 // as it is (it may be a stale connection); in the body it is a truncation.
 inline exchange_result read_failure(error_code ec, bool body, steady::time_point deadline) {
     exchange_result r;
-    const std::string phase =
-        body ? "reading the response body: " : "reading the response header: ";
+    const std::string phase = body ? "reading the response body" : "reading the response header";
     if (ec == beast::error::timeout) {
         r.ec = timeout_error(
             body ? client_errc::body_idle_timeout : client_errc::response_header_timeout, deadline);
@@ -121,12 +120,12 @@ inline exchange_result read_failure(error_code ec, bool body, steady::time_point
         r.ec = client_errc::truncated_response;
     } else if (malformed(ec)) {
         r.ec = client_errc::malformed_response;
-        r.message = phase + r.ec.message() + " (" + ec.message() + ")";
+        r.message = phase + " (" + ec.message() + ")";
         return r;
     } else {
         r.ec = ec;
     }
-    r.message = phase + r.ec.message();
+    r.message = phase;
     return r;
 }
 
@@ -157,7 +156,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             r.stale = reused && closed_by_peer(ec);
             if (ec == beast::error::timeout) {
                 r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
-                r.message = "sending the request: " + r.ec.message();
+                r.message = "sending the request";
             } else {
                 r.ec = ec;
                 if constexpr (std::is_same_v<Body, multipart_body>) {
@@ -166,7 +165,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
                     }
                 }
                 if (r.message.empty())
-                    r.message = "sending the request: " + ec.message();
+                    r.message = "sending the request";
             }
             co_return r;
         }
@@ -198,8 +197,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             r.ec = client_errc::malformed_response;
             const bool too_many = status >= 100 && status != 101;
             r.message =
-                "reading the response header: " + r.ec.message() + " (status " +
-                std::to_string(status) +
+                "reading the response header (status " + std::to_string(status) +
                 (too_many ? " after " + std::to_string(interim) + " interim responses)" : ")");
             co_return r;
         }

@@ -6,7 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 namespace openai::images::detail {
@@ -15,8 +17,50 @@ namespace {
 using asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::string describe(const error_code& ec) {
-    return ec.message();
+// "host:port", an IPv6 address in brackets.
+std::string peer(const origin& o) {
+    const bool v6 = o.host.find(':') != std::string::npos;
+    return (v6 ? "[" + o.host + "]" : o.host) + ":" + o.port;
+}
+
+// Whether the verification failed for want of a trusted issuer, which a
+// private CA's file cures (not a name mismatch or an expired certificate).
+bool untrusted_issuer(long verify_result) {
+    switch (verify_result) {
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_CERT_UNTRUSTED:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// A handshake that failed on the server's certificate becomes
+// tls_certificate_rejected, with OpenSSL's reason for rejecting it (OpenSSL's
+// own error only says "certificate verify failed").
+bool certificate_rejected(SSL* ssl, const origin& o, exchange_result& r) {
+    // The reason, not the verify result alone: a verify_none context of the
+    // caller's records a failed verification and carries on.
+    if (r.ec.category() != asio::error::get_ssl_category() ||
+        ERR_GET_REASON(static_cast<unsigned long>(r.ec.value())) != SSL_R_CERTIFICATE_VERIFY_FAILED)
+        return false;
+    const long result = SSL_get_verify_result(ssl);
+    r.ec = client_errc::tls_certificate_rejected;
+    r.message = peer(o) + ": ";
+    if (result == X509_V_OK) {
+        r.message += "certificate verify failed";
+    } else {
+        r.message += X509_verify_cert_error_string(result);
+        if (result == X509_V_ERR_HOSTNAME_MISMATCH || result == X509_V_ERR_IP_ADDRESS_MISMATCH)
+            r.message += " (the certificate does not name " + o.host + ")";
+        else if (untrusted_issuer(result))
+            r.message += private_ca_hint;
+    }
+    return true;
 }
 
 template <class Stream, class Body>
@@ -78,14 +122,14 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
         if (ec == asio::error::operation_aborted && !cancelled(cs) &&
             steady::now() >= connect_end) {
             r.ec = timeout_error(client_errc::connect_timeout, deadline);
-            r.message = "resolving " + o.host + ": " + describe(r.ec);
+            r.message = "resolving " + o.host;
             co_return r;
         }
         if (cancelled(cs))
             co_return aborted("resolving " + o.host);
         if (ec) {
             r.ec = ec;
-            r.message = "resolving " + o.host + ": " + describe(ec);
+            r.message = "resolving " + o.host;
             co_return r;
         }
         endpoints = std::move(results);
@@ -95,7 +139,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     }
     if (steady::now() >= connect_end) {
         r.ec = timeout_error(client_errc::connect_timeout, deadline);
-        r.message = "resolving " + o.host + ": " + describe(r.ec);
+        r.message = "resolving " + o.host;
         co_return r;
     }
 
@@ -103,12 +147,12 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     {
         auto [ec, ep] = co_await c.lowest().async_connect(endpoints, tuple_awaitable);
         if (cancelled(cs))
-            co_return aborted("connecting to " + o.host + ":" + o.port);
+            co_return aborted("connecting to " + peer(o));
         if (ec) {
             r.ec = ec == beast::error::timeout
                        ? timeout_error(client_errc::connect_timeout, deadline)
                        : ec;
-            r.message = "connecting to " + o.host + ":" + o.port + ": " + describe(r.ec);
+            r.message = "connecting to " + peer(o);
             co_return r;
         }
     }
@@ -121,7 +165,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
         // against the host either way, IP addresses against its IP SANs.
         if (addr_ec && !SSL_set_tlsext_host_name(tls.native_handle(), o.host.c_str())) {
             r.ec = ssl_error();
-            r.message = "setting the TLS server name: " + describe(r.ec);
+            r.message = "setting the TLS server name " + o.host;
             co_return r;
         }
         // The certificate must name the host: an IP address among its IP
@@ -133,24 +177,25 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                         SSL_get0_param(tls.native_handle()), o.host.c_str()) == 1;
         if (!host_set) {
             r.ec = ssl_error();
-            r.message = "setting the TLS host to verify: " + describe(r.ec);
+            r.message = "setting the TLS host to verify to " + o.host;
             co_return r;
         }
         // TLS 1.2 or newer on every connection, a caller's own context included.
         if (!SSL_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION)) {
             r.ec = ssl_error();
-            r.message = "setting the minimum TLS version: " + describe(r.ec);
+            r.message = "setting the minimum TLS version";
             co_return r;
         }
         c.lowest().expires_at(phase_end(t.tls_handshake, deadline));
         auto [ec] = co_await tls.async_handshake(tuple_awaitable);
         if (cancelled(cs))
-            co_return aborted("TLS handshake with " + o.host);
+            co_return aborted("TLS handshake with " + peer(o));
         if (ec) {
             r.ec = ec == beast::error::timeout
                        ? timeout_error(client_errc::handshake_timeout, deadline)
                        : ec;
-            r.message = "TLS handshake with " + o.host + ": " + describe(r.ec);
+            if (!certificate_rejected(tls.native_handle(), o, r))
+                r.message = "TLS handshake with " + peer(o);
             co_return r;
         }
         stats.tls_handshakes.fetch_add(1, std::memory_order_relaxed);

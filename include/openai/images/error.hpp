@@ -77,7 +77,18 @@ enum class client_errc {
 
     // Transport, continued.
     malformed_response,  ///< the server's response breaks HTTP/1.1 (status line, header, chunking)
+
+    // TLS.
+    tls_certificate_rejected,  ///< the server's certificate chain or name did not verify
+    invalid_ca_file,           ///< tls.ca_file holds no certificate OpenSSL can load
 };
+
+/// How a tls_certificate_rejected message ends when the chain did not lead to
+/// a trusted CA (an unknown issuer, a self-signed certificate): a program with
+/// its own way of setting the CA file can put its own words in its place.
+inline constexpr std::string_view private_ca_hint =
+    "; to trust a private CA, set client_options::tls.ca_file or the OPENAI_IMAGES_CA_FILE "
+    "environment variable to its PEM file";
 
 /// Errors the API answered with (HTTP status >= 400), one per kind of
 /// failure, as the official SDKs' exception classes.
@@ -147,12 +158,18 @@ struct attempt_record {
 /// The detail behind an error_code: which field or file is at fault, a
 /// sentence for a person, the API's own error detail, the metadata of the
 /// last response and every failed attempt. Messages never contain the API key.
+///
+/// The message holds the specifics only, never the error_code's own message:
+/// a complete report is `ec.message() + ": " + diag.message()`, for example
+/// "Connection refused: connecting to 127.0.0.1:9" or "server certificate
+/// rejected: api.example.com:443: unable to get local issuer certificate...".
 class diagnostics {
   public:
     diagnostics() = default;
 
-    /// A sentence naming the field, the value given and what was expected;
-    /// for an API error, the API's own message.
+    /// A sentence naming the field, the value given and what was expected, or
+    /// the phase and peer of a network failure; for an API error, the API's
+    /// own message. Does not repeat the error_code's message (see above).
     std::string_view message() const noexcept { return message_; }
 
     /// The request field at fault (`size`, `image[1]`, `mask`…), empty when none.
@@ -212,20 +229,28 @@ class diagnostics {
     std::vector<attempt_record> attempts_;
 };
 
-/// Thrown by the throwing convenience functions: the error_code plus the
-/// diagnostics' message as what().
+/// Thrown by the throwing convenience functions and by a client whose options
+/// cannot be used (a bad base_url or tls.ca_file): the error_code, and the
+/// diagnostics' message as what(), as it is (the error_code's message when the
+/// diagnostics hold none). Unlike a plain boost::system::system_error, what()
+/// has no " [category:value]" suffix: it is a sentence to show a person.
 class client_error : public boost::system::system_error {
   public:
     client_error(error_code ec, const diagnostics& diag)
-        : boost::system::system_error(ec, std::string(diag.message())), param_(diag.param()) {}
+        : client_error(ec, std::string(diag.message()), diag) {}
+
+    const char* what() const noexcept override { return what_.c_str(); }
 
     const std::string& param() const noexcept { return param_; }
 
   protected:
-    client_error(error_code ec, const std::string& what, const diagnostics& diag)
-        : boost::system::system_error(ec, what), param_(diag.param()) {}
+    client_error(error_code ec, std::string what, const diagnostics& diag)
+        : boost::system::system_error(ec),
+          what_(what.empty() ? ec.message() : std::move(what)),
+          param_(diag.param()) {}
 
   private:
+    std::string what_;
     std::string param_;
 };
 
@@ -260,8 +285,10 @@ inline void throw_on_error(error_code ec, const diagnostics& diag) {
 
 /// Whether an operation that failed with `ec` may succeed when tried again:
 /// network errors, timeouts of a phase, truncated responses, 408, 409, 429
-/// (but not insufficient_quota) and 5xx. Never cancellation, validation,
-/// certificate failures or other 4xx.
+/// (but not insufficient_quota) and 5xx, a temporary failure of name
+/// resolution (host_not_found_try_again). Never cancellation, validation,
+/// certificate failures, other 4xx, or an authoritative answer that the name
+/// does not exist or has no address (host_not_found, no_data).
 bool is_retryable(error_code ec) noexcept;
 
 }  // namespace openai::images

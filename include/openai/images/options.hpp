@@ -62,7 +62,10 @@ struct tls_options {
     /// only for local testing, never in production. (Named so that turning
     /// verification off cannot happen by accident.)
     bool insecure_skip_verify = false;
-    /// A PEM file of trusted CAs, used instead of the system's.
+    /// A PEM file of trusted CAs, used instead of the system's (a private CA,
+    /// a corporate proxy's). The client's constructor throws client_error when
+    /// it cannot be read (file_open_failed) or holds no PEM certificate
+    /// (invalid_ca_file). From the environment: OPENAI_IMAGES_CA_FILE.
     std::string ca_file;
     /// A context of the caller's (client certificates, pinned CAs…). When set,
     /// insecure_skip_verify, ca_file and the library's TLS 1.3 suite order
@@ -100,8 +103,9 @@ struct client_options {
     /// base64_decode error, its param `data[i].b64_json`.
     bool decode_b64_json = false;
 
-    /// Defaults, overridden by OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID
-    /// and OPENAI_PROJECT_ID where set.
+    /// Defaults, overridden where set (and not empty) by OPENAI_API_KEY
+    /// (api_key), OPENAI_BASE_URL (base_url), OPENAI_ORG_ID (organization),
+    /// OPENAI_PROJECT_ID (project) and OPENAI_IMAGES_CA_FILE (tls.ca_file).
     static client_options from_env();
 };
 
