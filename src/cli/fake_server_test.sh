@@ -87,36 +87,6 @@ echo "text batch ok: 6 PNGs"
 
 sent() { if [ -f "$work/requests.jsonl" ]; then wc -l <"$work/requests.jsonl"; else echo 0; fi; }
 
-# 2. JSON Lines, one line that breaks its model's rules (3x3 is no size of
-#    dall-e-2): exit 2 naming it, nothing sent; the other lines alone all succeed.
-img="$work/out1/0002.png"
-good_lines='{"prompt": "a red fox", "model": "dall-e-2", "size": "256x256", "response_format": "b64_json"}
-{"prompt": "a wide fox", "model": "gpt-image-1", "size": "1536x1024", "output_format": "webp", "quality": "low"}
-{"operation": "edit", "model": "dall-e-2", "image": "'"$img"'", "prompt": "add a hat", "size": "256x256"}
-{"operation": "variation", "image": ["'"$img"'"], "size": "256x256", "n": 2}'
-{ echo '{"prompt": "a tiny fox", "model": "dall-e-2", "size": "3x3"}'; echo "$good_lines"; } \
-  >"$work/prompts.jsonl"
-before=$(sent)
-rc=0
-"$cli" batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}" \
-  >"$work/run2.out" 2>"$work/run2.err" || rc=$?
-[ "$rc" -eq 2 ] || fail "JSON Lines batch with a bad line: exit $rc, expected 2"
-grep -q "prompts.jsonl:1: size: .*3x3" "$work/run2.err" || fail "JSON Lines batch: line 1 not named"
-grep -q "nothing was sent" "$work/run2.err" || fail "JSON Lines batch: does not say nothing was sent"
-[ "$(sent)" -eq "$before" ] || fail "JSON Lines batch with a bad line: a request was sent"
-! grep -q "summary" "$work/run2.out" || fail "JSON Lines batch with a bad line: a summary printed"
-echo "$good_lines" >"$work/prompts.jsonl"
-rc=0
-"$cli" batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}" \
-  >"$work/run2.out" 2>"$work/run2.err" || rc=$?
-[ "$rc" -eq 0 ] || fail "JSON Lines batch: exit $rc, expected 0"
-for f in 0001.png 0002.png 0003.png 0004-1.png 0004-2.png; do
-  is_png "$work/out2/$f" || fail "JSON Lines batch: $f missing or not a PNG"
-done
-grep -q "^  requests  4 sent: 4 succeeded, 0 failed$" "$work/run2.out" ||
-  fail "JSON Lines batch: wrong summary"
-echo "JSON Lines batch ok: a bad line refused before sending; 5 PNGs without it"
-
 # Refusals before sending: exit 2, nothing sent, no summary.
 refused() {  # refused NAME PATTERN ARGS...
   local name=$1 pattern=$2
@@ -129,6 +99,31 @@ refused() {  # refused NAME PATTERN ARGS...
   [ "$(sent)" -eq "$before" ] || fail "$name: a request was sent"
   ! grep -q "summary" "$work/$name.out" || fail "$name: a summary printed"
 }
+
+# 2. JSON Lines, one line that breaks its model's rules (3x3 is no size of
+#    dall-e-2): exit 2 naming it, nothing sent; the other lines alone all succeed.
+img="$work/out1/0002.png"
+good_lines='{"prompt": "a red fox", "model": "dall-e-2", "size": "256x256", "response_format": "b64_json"}
+{"prompt": "a wide fox", "model": "gpt-image-1", "size": "1536x1024", "output_format": "webp", "quality": "low"}
+{"operation": "edit", "model": "dall-e-2", "image": "'"$img"'", "prompt": "add a hat", "size": "256x256"}
+{"operation": "variation", "image": ["'"$img"'"], "size": "256x256", "n": 2}'
+{ echo '{"prompt": "a tiny fox", "model": "dall-e-2", "size": "3x3"}'; echo "$good_lines"; } \
+  >"$work/prompts.jsonl"
+refused bad_line "prompts.jsonl:1: size: .*3x3" \
+  batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}"
+grep -q "nothing was sent" "$work/bad_line.err" || fail "bad line: does not say nothing was sent"
+echo "$good_lines" >"$work/prompts.jsonl"
+rc=0
+"$cli" batch --prompts "$work/prompts.jsonl" --out "$work/out2" "${common[@]}" \
+  >"$work/run2.out" 2>"$work/run2.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "JSON Lines batch: exit $rc, expected 0"
+for f in 0001.png 0002.png 0003.png 0004-1.png 0004-2.png; do
+  is_png "$work/out2/$f" || fail "JSON Lines batch: $f missing or not a PNG"
+done
+grep -q "^  requests  4 sent: 4 succeeded, 0 failed$" "$work/run2.out" ||
+  fail "JSON Lines batch: wrong summary"
+echo "JSON Lines batch ok: a bad line refused before sending; 5 PNGs without it"
+
 refused unwritable_out "--out: /proc/nope: cannot create the directory" \
   batch --prompts "$work/prompts.txt" --model dall-e-2 --size 256x256 --out /proc/nope "${common[@]}"
 refused too_long_prompt "--prompt: 1001 characters; dall-e-2 allows at most 1000" \
