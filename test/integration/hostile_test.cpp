@@ -173,7 +173,10 @@ BOOST_AUTO_TEST_CASE(broken_chunked_encoding_is_a_malformed_response) {
         const auto r = f.generate();
         BOOST_TEST_CONTEXT(bad) {
             BOOST_TEST(r.ec == oi::client_errc::malformed_response);
-            BOOST_TEST(contains(f.diag.message(), "malformed HTTP response ("), f.diag.message());
+            // The parser's words, after the phase; the code says "malformed".
+            BOOST_TEST(f.diag.message().starts_with("reading the response body ("),
+                       f.diag.message());
+            BOOST_TEST(!contains(f.diag.message(), r.ec.message()), f.diag.message());
             BOOST_TEST(!oi::is_retryable(r.ec));
         }
     }
@@ -307,9 +310,11 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_is_refused) {
     h::server s({.head = ok_head("Content-Length: 2\r\n") + "{}"}, h::tls_mode::wrong_host);
     hostile_case f(s);
     const auto r = f.generate();
-    BOOST_TEST((r.ec.category() == asio::error::get_ssl_category()));
-    BOOST_TEST(contains(f.diag.message(), "certificate verify failed"), f.diag.message());
-    BOOST_TEST(contains(f.diag.message(), "TLS handshake with 127.0.0.1"), f.diag.message());
+    BOOST_TEST(r.ec == oi::client_errc::tls_certificate_rejected);
+    BOOST_TEST(!oi::is_retryable(r.ec));
+    BOOST_TEST(f.diag.message() == "127.0.0.1:" + std::to_string(s.port()) +
+                                       ": IP address mismatch (the certificate does not name "
+                                       "127.0.0.1)");
     BOOST_TEST(s.requests() == 0u);
 }
 
