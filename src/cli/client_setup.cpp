@@ -42,7 +42,11 @@ std::string in_cli_terms(std::string message) {
 
 std::string describe_error(oi::error_code ec, const oi::diagnostics& diag) {
     std::string out = ec.message();
-    const std::string detail = in_cli_terms(std::string(diag.message()));
+    std::string detail = in_cli_terms(std::string(diag.message()));
+    // The library tells a program how to trust a private CA; the tool has its own flag.
+    if (ec == oi::client_errc::tls_certificate_rejected && detail.ends_with(oi::private_ca_hint))
+        detail.replace(detail.size() - oi::private_ca_hint.size(), oi::private_ca_hint.size(),
+                       "; to trust a private CA, pass --ca-file PEM or set OPENAI_IMAGES_CA_FILE");
     if (!detail.empty() && detail != out) {
         out += ": ";
         out += detail;
@@ -105,16 +109,7 @@ bool make_client(oi::client::executor_type ex, const oi::client_options& options
     try {
         out.emplace(std::move(ex), options);
         return true;
-    } catch (const boost::system::system_error& e) {
-        // code().message() and the sentence apart: what() would append the
-        // error's category and number, which mean nothing to a user.
-        std::string what = e.what();
-        if (const auto bracket = what.rfind(" ["); bracket != std::string::npos &&
-                                                   what.ends_with("]") &&
-                                                   what.find(':', bracket) != std::string::npos)
-            what.erase(bracket);
-        error = in_cli_terms(what);
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // client_error: a sentence naming the option
         error = in_cli_terms(e.what());
     }
     return false;

@@ -180,6 +180,24 @@ grep -q "^  saved     0 images in .*; the images of 1 request not saved$" "$work
 grep -q "generate: cannot save: .*404" "$work/run6.err" || fail "failed download: no 404 reported"
 echo "failed download ok: 1 request succeeded, its save failed, exit 1"
 
+# A certificate from a CA the system does not trust: said once, with the host
+# and the way to trust a private CA; OPENAI_IMAGES_CA_FILE does what --ca-file does.
+rc=0
+"$cli" generate --prompt "a fox" --model gpt-image-1-mini --out "$work/out7" --base-url "$url" \
+  --api-key "$key" --retries 0 >"$work/run7.out" 2>"$work/run7.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "untrusted CA: exit $rc, expected 1"
+host_port=${url#https://}
+host_port=${host_port%/v1}
+grep -q "^openai-images: generate: server certificate rejected: $host_port: unable to get local issuer certificate; to trust a private CA, pass --ca-file PEM or set OPENAI_IMAGES_CA_FILE$" \
+  "$work/run7.err" || fail "untrusted CA: not the expected message"
+[ "$(grep -o "rejected" "$work/run7.err" | wc -l)" -eq 1 ] && ! grep -q "verify failed" "$work/run7.err" ||
+  fail "untrusted CA: the message repeats itself"
+OPENAI_IMAGES_CA_FILE="$work/pki/ca.pem" "$cli" generate --prompt "a fox" --model gpt-image-1-mini \
+  --out "$work/out7" --base-url "$url" --api-key "$key" >"$work/run8.out" 2>"$work/run8.err" ||
+  fail "OPENAI_IMAGES_CA_FILE: exit $?"
+is_png "$work/out7/image.png" || fail "OPENAI_IMAGES_CA_FILE: no image"
+echo "untrusted CA ok: one message naming the host and --ca-file; OPENAI_IMAGES_CA_FILE trusted"
+
 # A wrong API key: every request fails with the API's 401, and the key is not shown.
 rc=0
 "$cli" generate --prompt "x" --out "$work/out4" "${common[@]}" --api-key sk-wrong-secret \

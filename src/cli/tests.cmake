@@ -64,3 +64,13 @@ endif()
 # What the help says of the model, the output folder and the exit status.
 openai_images_cli_check(NAME help_model_and_resume ARGS "generate|--help" RC 0
   MATCH "without --model the server chooses the model|dall-e-3 on 2026-05-12|--overwrite|OPENAI_IMAGES_CA_FILE|SSL_CERT_FILE|130 interrupted|2 bad usage, or refused before sending")
+
+# A CA file that cannot be used: exit 2 before anything is sent, the flag named
+# (not the library's option name, nor an error category and number).
+openai_images_cli_check(NAME ca_file_missing
+  ARGS "generate|--prompt|x|--model|gpt-image-1|--base-url|https://127.0.0.1:9/v1|--api-key|k|--out|ca-file-test-out|--ca-file|/nonexistent/ca.pem"
+  RC 2 MATCH "--ca-file '/nonexistent/ca.pem' cannot be opened: No such file or directory"
+  NO_MATCH "tls[.]ca_file|openai[.]images[.]client|summary")
+openai_images_cli_check(NAME ca_file_not_pem
+  ARGS "generate|--prompt|x|--model|gpt-image-1|--base-url|https://127.0.0.1:9/v1|--api-key|k|--out|ca-file-test-out|--ca-file|${CMAKE_CURRENT_SOURCE_DIR}/main.cpp"
+  RC 2 MATCH "--ca-file '.*main.cpp': no PEM certificate found" NO_MATCH "tls[.]ca_file|openai[.]images[.]client|summary")
