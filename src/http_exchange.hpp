@@ -120,7 +120,7 @@ inline exchange_result read_failure(error_code ec, bool body, steady::time_point
         r.ec = client_errc::truncated_response;
     } else if (malformed(ec)) {
         r.ec = client_errc::malformed_response;
-        r.message = phase + " (" + ec.message() + ")";
+        r.message = phase + ": " + ec.message();
         return r;
     } else {
         r.ec = ec;
@@ -197,8 +197,8 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             r.ec = client_errc::malformed_response;
             const bool too_many = status >= 100 && status != 101;
             r.message =
-                "reading the response header (status " + std::to_string(status) +
-                (too_many ? " after " + std::to_string(interim) + " interim responses)" : ")");
+                "reading the response header: status " + std::to_string(status) +
+                (too_many ? " after " + std::to_string(interim) + " interim responses" : "");
             co_return r;
         }
         if (status >= 200)

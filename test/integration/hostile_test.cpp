@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(broken_chunked_encoding_is_a_malformed_response) {
         BOOST_TEST_CONTEXT(bad) {
             BOOST_TEST(r.ec == oi::client_errc::malformed_response);
             // The parser's words, after the phase; the code says "malformed".
-            BOOST_TEST(f.diag.message().starts_with("reading the response body ("),
+            BOOST_TEST(f.diag.message().starts_with("reading the response body: "),
                        f.diag.message());
             BOOST_TEST(!contains(f.diag.message(), r.ec.message()), f.diag.message());
             BOOST_TEST(!oi::is_retryable(r.ec));
@@ -224,16 +224,16 @@ BOOST_AUTO_TEST_CASE(interim_responses_are_skipped_and_bad_statuses_refused) {
     for (int i = 0; i < 17; ++i)
         many += "HTTP/1.1 100 Continue\r\n\r\n";
     for (const auto& [head, why] :
-         {std::pair{many + final_response, std::string("after 16 interim responses")},
+         {std::pair{many + final_response, std::string("status 100 after 16 interim responses")},
           std::pair{std::string("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"),
-                    std::string("status 0)")},
+                    std::string("status 0")},
           std::pair{std::string("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"),
-                    std::string("status 101)")}}) {
+                    std::string("status 101")}}) {
         h::server s({.head = head}, h::tls_mode::server);
         hostile_case f(s);
         BOOST_TEST_CONTEXT(why) {
             BOOST_TEST(f.generate().ec == oi::client_errc::malformed_response);
-            BOOST_TEST(contains(f.diag.message(), why), f.diag.message());
+            BOOST_TEST(f.diag.message() == "reading the response header: " + why);
         }
     }
 }
