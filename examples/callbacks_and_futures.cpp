@@ -3,13 +3,12 @@
 //
 //   OPENAI_API_KEY=sk-... ./callbacks_and_futures
 //
-// Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
+// Configuration (read by client_options::from_env()): OPENAI_API_KEY, OPENAI_BASE_URL,
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
 #include <openai/images.hpp>
 
 #include <boost/asio.hpp>
 
-#include <cstdlib>
 #include <future>
 #include <iostream>
 #include <thread>
@@ -17,20 +16,11 @@
 namespace oi = openai::images;
 namespace asio = boost::asio;
 
-namespace {
-
-oi::client_options options_from_env() {
-    oi::client_options opts = oi::client_options::from_env();
-    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
-        opts.tls.ca_file = ca;
-    return opts;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int main() {
     asio::io_context ioc;
-    oi::client client(ioc.get_executor(), options_from_env());
+    oi::client client(ioc.get_executor(), oi::client_options::from_env());
     const oi::CreateImageRequest req{
         .prompt = "A lighthouse at dusk",
         .model = oi::ImageModel::gpt_image_1_mini,  // answers in b64_json, as every GPT image model

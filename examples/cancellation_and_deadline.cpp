@@ -7,7 +7,7 @@
 // Real generations take seconds, so each of the three stops the request well
 // before it completes. (Against the fake server, start it with --latency-ms.)
 //
-// Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
+// Configuration (read by client_options::from_env()): OPENAI_API_KEY, OPENAI_BASE_URL,
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
 #include <openai/images.hpp>
 
@@ -25,13 +25,6 @@ using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-oi::client_options options_from_env() {
-    oi::client_options opts = oi::client_options::from_env();
-    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
-        opts.tls.ca_file = ca;
-    return opts;
-}
 
 const oi::CreateImageRequest request{
     .prompt = "A very detailed city at night",
@@ -82,7 +75,7 @@ asio::awaitable<bool> deadline(oi::client& client) {
 // 3. A deadline for every request of a client: timeouts.total covers the
 // whole operation, retries and back-off included.
 asio::awaitable<bool> client_deadline() {
-    oi::client_options opts = options_from_env();
+    oi::client_options opts = oi::client_options::from_env();
     opts.timeout.total = 300ms;
     oi::client quick(co_await asio::this_coro::executor, opts);
     auto [ec, response] =
@@ -103,7 +96,7 @@ asio::awaitable<bool> run(oi::client& client) {
 int main() {
     try {
         asio::io_context ioc;
-        oi::client client(ioc.get_executor(), options_from_env());
+        oi::client client(ioc.get_executor(), oi::client_options::from_env());
         bool ok = false;
         asio::co_spawn(ioc, run(client), [&ok](std::exception_ptr e, bool result) {
             if (e)

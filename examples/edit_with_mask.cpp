@@ -8,7 +8,7 @@
 // Files are sent as streamed multipart/form-data: read in chunks while the
 // request is written, never whole in memory.
 //
-// Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
+// Configuration (read by client_options::from_env()): OPENAI_API_KEY, OPENAI_BASE_URL,
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
 #include "sample_png.hpp"
 
@@ -18,7 +18,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <vector>
@@ -28,13 +27,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-oi::client_options options_from_env() {
-    oi::client_options opts = oi::client_options::from_env();
-    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
-        opts.tls.ca_file = ca;
-    return opts;
-}
 
 // Two 64x64 images (a red and a blue square) and a mask, transparent in its
 // middle: "edit here".
@@ -84,7 +76,7 @@ int main(int argc, char** argv) {
             return 2;
         }
         asio::io_context ioc;
-        oi::client client(ioc.get_executor(), options_from_env());
+        oi::client client(ioc.get_executor(), oi::client_options::from_env());
         asio::co_spawn(ioc, edit(client, std::move(files)), [](std::exception_ptr e) {
             if (e)
                 std::rethrow_exception(e);

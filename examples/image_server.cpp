@@ -8,7 +8,7 @@
 //   curl -o otter.png 'http://127.0.0.1:PORT/image?prompt=a+sea+otter'
 //   ./image_server --self-test N      serve, fetch N images from itself at once, check, exit
 //
-// Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
+// Configuration (read by client_options::from_env()): OPENAI_API_KEY, OPENAI_BASE_URL,
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
 #include <openai/images.hpp>
 
@@ -35,13 +35,6 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
 namespace {
-
-oi::client_options options_from_env() {
-    oi::client_options opts = oi::client_options::from_env();
-    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
-        opts.tls.ca_file = ca;
-    return opts;
-}
 
 using request_t = http::request<http::string_body>;
 using response_t = http::response<http::string_body>;
@@ -162,7 +155,8 @@ int main(int argc, char** argv) {
     }
     try {
         asio::io_context ioc;
-        oi::client client(ioc.get_executor(), options_from_env());  // the one shared client
+        oi::client client(ioc.get_executor(),
+                          oi::client_options::from_env());  // the one shared client
         auto listen_strand = asio::make_strand(ioc);
         tcp::acceptor acceptor(
             listen_strand, {asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)});

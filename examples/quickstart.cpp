@@ -2,15 +2,14 @@
 //
 //   OPENAI_API_KEY=sk-... ./quickstart [out-dir]      (out-dir defaults to ".")
 //
-// Configuration comes from the environment: OPENAI_API_KEY and OPENAI_BASE_URL
-// (client_options::from_env), plus OPENAI_IMAGES_CA_FILE, a PEM file of CAs to
+// Configuration comes from the environment, read by client_options::from_env():
+// OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to
 // trust instead of the system's (a private CA, or the fake server's test CA).
 #include <openai/images.hpp>
 #include <openai/images/save.hpp>
 
 #include <boost/asio.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -18,13 +17,6 @@ namespace oi = openai::images;
 namespace asio = boost::asio;
 
 namespace {
-
-oi::client_options options_from_env() {
-    oi::client_options opts = oi::client_options::from_env();
-    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
-        opts.tls.ca_file = ca;
-    return opts;
-}
 
 asio::awaitable<void> quickstart(oi::client& client, std::filesystem::path dir) {
     const oi::CreateImageRequest req{
@@ -58,7 +50,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir = argc > 1 ? argv[1] : ".";
     try {
         asio::io_context ioc;
-        oi::client client(ioc.get_executor(), options_from_env());
+        oi::client client(ioc.get_executor(), oi::client_options::from_env());
         // A coroutine's exception comes out of ioc.run() through this handler.
         asio::co_spawn(ioc, quickstart(client, dir), [](std::exception_ptr e) {
             if (e)

@@ -13,7 +13,7 @@
 // key is only ever sent to OPENAI_BASE_URL's own origin, never to the image's
 // host.
 //
-// Configuration: OPENAI_API_KEY, OPENAI_BASE_URL (client_options::from_env),
+// Configuration (read by client_options::from_env()): OPENAI_API_KEY, OPENAI_BASE_URL,
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
 #include "sample_png.hpp"
 
@@ -24,7 +24,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -33,13 +32,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-oi::client_options options_from_env() {
-    oi::client_options opts = oi::client_options::from_env();
-    if (const char* ca = std::getenv("OPENAI_IMAGES_CA_FILE"); ca != nullptr && *ca != '\0')
-        opts.tls.ca_file = ca;
-    return opts;
-}
 
 asio::awaitable<void> vary(oi::client& client, fs::path image, fs::path dir) {
     const oi::CreateImageVariationRequest req{
@@ -75,7 +67,7 @@ int main(int argc, char** argv) {
                 }));
         }
         asio::io_context ioc;
-        oi::client client(ioc.get_executor(), options_from_env());
+        oi::client client(ioc.get_executor(), oi::client_options::from_env());
         asio::co_spawn(ioc, vary(client, image, dir), [](std::exception_ptr e) {
             if (e)
                 std::rethrow_exception(e);
