@@ -3,9 +3,10 @@
 function(openai_images_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion
                                            -Wshadow)
-  # GCC 12 reports a false mismatched-new-delete when it inlines an Asio
-  # awaitable's frame allocation and deallocation (GCC bug 109224).
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  # GCC reports a false mismatched-new-delete when it inlines an Asio
+  # awaitable's frame allocation and deallocation (GCC bug 109224): seen with
+  # GCC 12 and Boost 1.81, and with GCC 14 and Boost 1.83 (aligned_alloc).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
   endif()
   if(OPENAI_IMAGES_WERROR)

@@ -95,11 +95,16 @@ parsed_url parse_base_url(const std::string& url) {
 // Trusts the certificates (and CRLs) of a PEM file, as load_verify_file
 // would, but read here first so that a failure says why: OpenSSL only says
 // that it could not load the file, whether it is missing or holds no PEM.
+// A deleter type rather than decltype(&std::fclose): glibc 2.41 declares
+// fclose with attributes, which GCC 14 warns are dropped in a template argument.
+struct file_closer {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+
 void load_ca_file(ssl::context& ctx, const std::string& path) {
     std::string pem;
     {
-        const std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "rb"),
-                                                                   &std::fclose);
+        const std::unique_ptr<std::FILE, file_closer> f(std::fopen(path.c_str(), "rb"));
         if (!f) {
             bad_ca_file(client_errc::file_open_failed, path,
                         std::string(" cannot be opened: ") + std::strerror(errno));

@@ -106,8 +106,8 @@ void fake_server::stop() {
         boost::system::error_code ec;
         s->acceptor->close(ec);
     });
-    for (const auto& [id, ex] : open) {
-        asio::post(ex, [s = &st, id = id] {
+    for (const auto& [conn_id, ex] : open) {
+        asio::post(ex, [s = &st, id = conn_id] {
             std::function<void()> close;
             {
                 std::lock_guard lock(s->mu);

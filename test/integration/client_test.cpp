@@ -84,8 +84,8 @@ oi::image_info decoded_info(const oi::Image& img) {
     return info;
 }
 
-// GCC 12 warns wrongly (mismatched-new-delete) about coroutine lambdas: named
-// coroutine functions instead.
+// Named coroutine functions, not coroutine lambdas: a lambda's captures live in
+// its closure, which must outlive the coroutine (a temporary closure does not).
 asio::awaitable<void> throwing_sequence(oi::client& cl, std::optional<oi::api_error>& err,
                                         std::size_t& count) {
     try {
