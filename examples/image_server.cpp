@@ -67,7 +67,8 @@ asio::awaitable<response_t> answer(const request_t& req, oi::client& client) {
         .size = oi::ImageSize::s1024x1024,
     };
     oi::diagnostics diag;
-    // (The request is named: GCC 12 miscompiles a temporary inside co_await.)
+    // (The request is named: GCC 12, unlike GCC 13+ and Clang, miscompiles a
+    // temporary inside co_await.)
     auto [ec, response] =
         co_await client.async_create_image(generation, diag, asio::as_tuple(asio::use_awaitable));
     std::vector<unsigned char> png;

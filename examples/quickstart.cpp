@@ -26,9 +26,9 @@ asio::awaitable<void> quickstart(oi::client& client, std::filesystem::path dir) 
         .size = oi::ImageSize::s1024x1024,
     };
     // The coroutine form throws oi::api_error on failure (caught in main).
-    // The request is a named variable on purpose: GCC 12 miscompiles a
-    // temporary built inside a co_await expression, co_await
-    // client.create_image({...}), and the program crashes.
+    // The request is a named variable on purpose: GCC 12 (not GCC 13+ or
+    // Clang) miscompiles a temporary built inside a co_await expression,
+    // co_await client.create_image({...}), and the program crashes.
     oi::ImagesResponse response = co_await client.create_image(req);
 
     // GPT image models answer with b64_json: decoded and written atomically as

@@ -40,7 +40,8 @@ asio::awaitable<void> vary(oi::client& client, fs::path image, fs::path dir) {
         .response_format = oi::ImageResponseFormat::url,
         .size = oi::ImageSize::s256x256,
     };
-    // (Named, not a temporary inside co_await: GCC 12 miscompiles that.)
+    // (Named, not a temporary inside co_await: GCC 12, unlike GCC 13+ and Clang,
+    // miscompiles that.)
     oi::ImagesResponse response = co_await client.create_image_variation(req);
     std::cout << "url: " << response.data.at(0).url.value_or("(none)") << "\n";
 

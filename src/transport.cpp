@@ -74,7 +74,7 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
         else
             c.lowest().expires_at(tp);
     };
-    // Named, not a braced temporary: GCC 12 miscompiles those inside co_await.
+    // Named, not a braced temporary: GCC 12 (only) miscompiles those inside co_await.
     const exchange_counters counters{stats.requests, stats.bytes_sent, stats.bytes_received};
     auto r = co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l,
                                      counters, mode);
