@@ -88,7 +88,9 @@ bool make_client_options(const cli_args& args, oi::client_options& out, std::str
         out.timeout.total = std::max(total, std::chrono::milliseconds(1));
         out.timeout.response_header = std::min(out.timeout.response_header, out.timeout.total);
     }
-    out.validation.enabled = !args.no_validate;
+    // plan_run() validated every request before the first was sent (unless
+    // --no-validate): the client need not read the same images' headers again.
+    out.validation.enabled = false;
     out.decode_b64_json = true;  // every image is saved: decoded as it arrives
     out.pool.max_connections = std::max(out.pool.max_connections, args.concurrency);
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <system_error>
 #include <variant>
 
@@ -132,8 +133,8 @@ std::string listed(const fs::path& dir, const std::vector<std::string>& files) {
     return out;
 }
 
-}  // namespace
-
+// The image files of `dir` by the stem they were saved under ("0007" for
+// 0007.png and 0007-2.png), each list sorted.
 std::map<std::string, std::vector<std::string>> images_by_stem(const fs::path& dir) {
     std::map<std::string, std::vector<std::string>> out;
     std::error_code ec;
@@ -155,6 +156,8 @@ std::map<std::string, std::vector<std::string>> images_by_stem(const fs::path& d
         std::sort(files.begin(), files.end());
     return out;
 }
+
+}  // namespace
 
 bool plan_run(const cli_args& args, std::vector<job> jobs, run_plan& out, std::string& error) {
     out = {};

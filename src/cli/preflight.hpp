@@ -9,8 +9,6 @@
 #include "manifest.hpp"
 
 #include <cstddef>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,9 +28,5 @@ struct run_plan {
 /// Decides what to send. Returns false with `error` (naming the flag, the
 /// line or the file, and what to do) when nothing may be sent.
 bool plan_run(const cli_args& args, std::vector<job> jobs, run_plan& out, std::string& error);
-
-/// The image files of `dir` by the stem they were saved under ("0007" for
-/// 0007.png and 0007-2.png), each list sorted.
-std::map<std::string, std::vector<std::string>> images_by_stem(const std::filesystem::path& dir);
 
 }  // namespace openai_images_cli
