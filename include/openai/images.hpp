@@ -14,5 +14,6 @@
 #include <openai/images/multipart.hpp>
 #include <openai/images/options.hpp>
 #include <openai/images/save.hpp>
+#include <openai/images/stats.hpp>
 #include <openai/images/validate.hpp>
 #include <openai/images/version.hpp>

@@ -6,6 +6,7 @@
 #include <openai/images/error.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/options.hpp>
+#include <openai/images/stats.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -20,22 +21,6 @@ namespace openai::images {
 namespace detail {
 class client_impl;
 }
-
-/// Counters of the client's connections and requests, read at any time from any thread.
-struct client_stats {
-    std::uint64_t requests = 0;            ///< HTTP requests written, retries included
-    std::uint64_t connections_opened = 0;  ///< TCP connections established
-    std::uint64_t connections_reused = 0;  ///< requests that took a kept-alive connection
-    std::uint64_t tls_handshakes = 0;      ///< TLS handshakes completed
-    std::uint64_t pool_waits = 0;          ///< requests that waited for a free connection
-    std::uint64_t retries = 0;             ///< attempts after the first, all operations
-    std::uint64_t stale_resends =
-        0;                         ///< requests re-sent because a kept-alive connection was closed
-    std::uint64_t bytes_sent = 0;  ///< HTTP bytes written (before TLS)
-    std::uint64_t bytes_received = 0;    ///< HTTP bytes read (after TLS)
-    std::uint64_t open_connections = 0;  ///< connections open now, idle or busy
-    std::uint64_t idle_connections = 0;  ///< of which idle in the pool
-};
 
 /// The completion signature of every operation.
 using images_signature = void(error_code, ImagesResponse);
