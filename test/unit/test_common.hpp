@@ -13,6 +13,9 @@ namespace openai::images {
 inline std::ostream& boost_test_print_type(std::ostream& os, client_errc e) {
     return os << make_error_code(e).message() << " (" << static_cast<int>(e) << ")";
 }
+inline std::ostream& boost_test_print_type(std::ostream& os, api_errc e) {
+    return os << make_error_code(e).message() << " (" << static_cast<int>(e) << ")";
+}
 }  // namespace openai::images
 
 namespace test_images {
