@@ -1,27 +1,49 @@
+// The text fields of a request come from its description (models.hpp), in
+// declaration order; its file parts (by type: file_source members) are
+// written by hand after them.
 #include <openai/images/encode.hpp>
+
+#include <boost/describe/members.hpp>
+#include <boost/describe/modifiers.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+#include <concepts>
 
 namespace openai::images {
 namespace {
 
 using fields = std::vector<std::pair<std::string, std::string>>;
 
-void put(fields& f, const char* name, const std::optional<std::string>& v) {
-    if (v)
-        f.emplace_back(name, *v);
+void put(fields& f, const char* name, const std::string& v) {
+    f.emplace_back(name, v);
 }
-void put(fields& f, const char* name, const std::optional<std::int64_t>& v) {
-    if (v)
-        f.emplace_back(name, std::to_string(*v));
+void put(fields& f, const char* name, std::int64_t v) {
+    f.emplace_back(name, std::to_string(v));
 }
-void put(fields& f, const char* name, const std::optional<bool>& v) {
-    if (v)
-        f.emplace_back(name, *v ? "true" : "false");
+void put(fields& f, const char* name, bool v) {
+    f.emplace_back(name, v ? "true" : "false");
 }
 template <class D>
 requires std::derived_from<D, open_enum<D>>
-void put(fields& f, const char* name, const std::optional<D>& v) {
+void put(fields& f, const char* name, const D& v) {
+    f.emplace_back(name, v.value());
+}
+template <class T>
+void put(fields& f, const char* name, const std::optional<T>& v) {
     if (v)
-        f.emplace_back(name, v->value());
+        put(f, name, *v);
+}
+// Files are parts of their own, sent after every text field.
+void put(fields&, const char*, const file_source&) {}
+void put(fields&, const char*, const std::optional<file_source>&) {}
+void put(fields&, const char*, const std::vector<file_source>&) {}
+
+template <class Request>
+fields text_fields(const Request& r) {
+    fields f;
+    using members = boost::describe::describe_members<Request, boost::describe::mod_public>;
+    boost::mp11::mp_for_each<members>([&](auto d) { put(f, d.name, r.*d.pointer); });
+    return f;
 }
 
 error_code add_fields(const fields& f, multipart_form& form, diagnostics& diag) {
@@ -45,31 +67,11 @@ error_code add_file(multipart_form& form, const std::string& name, const std::st
 }  // namespace
 
 fields form_fields(const CreateImageEditRequest& r) {
-    fields f;
-    f.emplace_back("prompt", r.prompt);
-    put(f, "background", r.background);
-    put(f, "model", r.model);
-    put(f, "n", r.n);
-    put(f, "size", r.size);
-    put(f, "response_format", r.response_format);
-    put(f, "output_format", r.output_format);
-    put(f, "output_compression", r.output_compression);
-    put(f, "user", r.user);
-    put(f, "input_fidelity", r.input_fidelity);
-    put(f, "stream", r.stream);
-    put(f, "partial_images", r.partial_images);
-    put(f, "quality", r.quality);
-    return f;
+    return text_fields(r);
 }
 
 fields form_fields(const CreateImageVariationRequest& r) {
-    fields f;
-    put(f, "model", r.model);
-    put(f, "n", r.n);
-    put(f, "response_format", r.response_format);
-    put(f, "size", r.size);
-    put(f, "user", r.user);
-    return f;
+    return text_fields(r);
 }
 
 // Text fields go first so that a server can reject a bad request before it

@@ -1,22 +1,53 @@
 #include "args.hpp"
 
+#include <openai/images/models.hpp>
 #include <openai/images/validate.hpp>
 
+#include <boost/describe/members.hpp>
+#include <boost/describe/modifiers.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace openai_images_cli {
 
 namespace json = boost::json;
+namespace oi = openai::images;
 
 namespace {
+
+// The fields of a request, from its description: the library's own list.
+template <class Request>
+constexpr auto field_names() {
+    using members = boost::describe::describe_members<Request, boost::describe::mod_public>;
+    std::array<std::string_view, boost::mp11::mp_size<members>::value> out{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<members>([&](auto d) { out[i++] = d.name; });
+    return out;
+}
+
+constexpr auto generate_fields = field_names<oi::CreateImageRequest>();
+constexpr auto edit_fields = field_names<oi::CreateImageEditRequest>();
+constexpr auto variation_fields = field_names<oi::CreateImageVariationRequest>();
+
+// The known values of an open enum, from its description.
+template <class Enum>
+std::vector<std::string_view> values_of() {
+    using constants = boost::describe::describe_members<Enum, boost::describe::mod_public |
+                                                                  boost::describe::mod_static>;
+    std::vector<std::string_view> out;
+    boost::mp11::mp_for_each<constants>([&](auto d) { out.push_back(*d.pointer); });
+    return out;
+}
 
 // Which subcommands take a flag.
 enum : unsigned {
@@ -44,7 +75,7 @@ enum class kind {
 enum class section { request, batch, options };
 
 struct flag_spec {
-    std::string_view name;
+    std::string name;
     std::string_view metavar;
     std::string_view field;  ///< the JSON field of a request flag; empty for options
     kind k;
@@ -55,113 +86,99 @@ struct flag_spec {
     std::string_view values_note{};  ///< printed after the values
 };
 
+bool has_field(std::span<const std::string_view> fields, std::string_view field) {
+    return std::find(fields.begin(), fields.end(), field) != fields.end();
+}
+
+// The flag of a request field is the field's name with '-' for '_', and it
+// belongs to the subcommands whose request has the field (and to batch, whose
+// lines can be any of them), so that neither can drift from the library's
+// models.
+flag_spec request_flag(std::string_view field, std::string_view metavar, kind k,
+                       std::string_view help, std::vector<std::string_view> choices = {},
+                       std::string_view values_note = {}) {
+    std::string name = "--" + std::string(field);
+    std::replace(name.begin(), name.end(), '_', '-');
+    unsigned commands = 0;
+    if (has_field(generate_fields, field))
+        commands |= gen;
+    if (has_field(edit_fields, field))
+        commands |= edt;
+    if (has_field(variation_fields, field))
+        commands |= var;
+    if (commands == 0)
+        throw std::logic_error(name + ": no request has the field " + std::string(field));
+    return {.name = std::move(name),
+            .metavar = metavar,
+            .field = field,
+            .k = k,
+            .commands = commands | bat,
+            .sec = section::request,
+            .help = help,
+            .choices = std::move(choices),
+            .values_note = values_note};
+}
+
 const std::vector<flag_spec>& flags() {
     static const std::vector<flag_spec> table = {
-        // Request fields, in the order of CreateImageRequest.
-        {"--prompt", "TEXT", "prompt", kind::text, gen | edt | bat, section::request,
-         "what to draw (required for generate and edit); at most 32000 characters for GPT "
-         "image models (1000 for dall-e-2, 4000 for dall-e-3)"},
-        {"--image", "FILE", "image", kind::paths, edt | var | bat, section::request,
-         "an input image: edit takes 1 to 16 (repeat the flag; PNG, JPEG or WEBP, dall-e-2: "
-         "one square PNG), variation exactly one square PNG; batch: the images of every "
-         "edit line that has none (with a text prompts file, every line becomes an edit)"},
-        {"--mask", "FILE", "mask", kind::path, edt | bat, section::request,
-         "a PNG whose transparent pixels mark where to edit; same size as the first image"},
-        {"--model",
-         "MODEL",
-         "model",
-         kind::model,
-         all_ops,
-         section::request,
-         "the model; another name is sent as given (only the checks that hold for every model "
-         "apply)",
-         {"gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini", "chatgpt-image-latest",
-          "dall-e-3", "dall-e-2"},
-         "without --model the server chooses the model, and only the checks that hold for every "
-         "model are made before sending (edits are checked as gpt-image-1.5, variations as "
-         "dall-e-2). OpenAI retired dall-e-2 and dall-e-3 on 2026-05-12; compatible servers may "
-         "still serve them"},
-        {"--n", "N", "n", kind::integer, all_ops, section::request,
-         "how many images per request: 1 to 10 (dall-e-3: 1)"},
-        {"--size",
-         "SIZE",
-         "size",
-         kind::size,
-         all_ops,
-         section::request,
-         "the image size",
-         {"auto", "256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "1792x1024",
-          "1024x1792"},
-         "GPT image models: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 also any "
-         "WIDTHxHEIGHT in multiples of 16, ratio 1:3 to 3:1, at most 3840x2160; dall-e-2: "
-         "256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, 1024x1792"},
-        {"--quality",
-         "QUALITY",
-         "quality",
-         kind::choice,
-         gen | edt | bat,
-         section::request,
-         "the image quality",
-         {"standard", "hd", "low", "medium", "high", "auto"},
-         "low, medium, high, auto: GPT image models; standard, hd: dall-e-3 (standard also "
-         "dall-e-2)"},
-        {"--response-format",
-         "FORMAT",
-         "response_format",
-         kind::choice,
-         all_ops,
-         section::request,
-         "how images come back (dall-e models on compatible servers; GPT image models always "
-         "send b64_json)",
-         {"url", "b64_json"},
-         "url images are downloaded"},
-        {"--output-format",
-         "FORMAT",
-         "output_format",
-         kind::choice,
-         gen | edt | bat,
-         section::request,
-         "the file format of the images (GPT image models)",
-         {"png", "jpeg", "webp"}},
-        {"--output-compression", "0-100", "output_compression", kind::integer, gen | edt | bat,
-         section::request, "compression level in percent (GPT image models, jpeg or webp)"},
-        {"--background",
-         "BACKGROUND",
-         "background",
-         kind::choice,
-         gen | edt | bat,
-         section::request,
-         "the background (GPT image models; transparent needs png or webp)",
-         {"transparent", "opaque", "auto"}},
-        {"--moderation",
-         "LEVEL",
-         "moderation",
-         kind::choice,
-         gen | bat,
-         section::request,
-         "content moderation level (GPT image models)",
-         {"low", "auto"}},
-        {"--style",
-         "STYLE",
-         "style",
-         kind::choice,
-         gen | bat,
-         section::request,
-         "the style (dall-e-3)",
-         {"vivid", "natural"}},
-        {"--input-fidelity",
-         "FIDELITY",
-         "input_fidelity",
-         kind::choice,
-         edt | bat,
-         section::request,
-         "how closely to match the input images' features (GPT image models)",
-         {"high", "low"}},
-        {"--partial-images", "0-3", "partial_images", kind::integer, gen | edt | bat,
-         section::request,
-         "partial images to stream (only with streaming, which this tool does not do yet)"},
-        {"--user", "ID", "user", kind::text, all_ops, section::request,
-         "an identifier of your end user, for the API's abuse monitoring"},
+        // Request fields, in the order of the help.
+        request_flag("prompt", "TEXT", kind::text,
+                     "what to draw (required for generate and edit); at most 32000 characters "
+                     "for GPT image models (1000 for dall-e-2, 4000 for dall-e-3)"),
+        request_flag("image", "FILE", kind::paths,
+                     "an input image: edit takes 1 to 16 (repeat the flag; PNG, JPEG or WEBP, "
+                     "dall-e-2: one square PNG), variation exactly one square PNG; batch: the "
+                     "images of every edit line that has none (with a text prompts file, every "
+                     "line becomes an edit)"),
+        request_flag("mask", "FILE", kind::path,
+                     "a PNG whose transparent pixels mark where to edit; same size as the first "
+                     "image"),
+        // Not ImageModel's constants: the models worth choosing, newest first,
+        // without dated snapshots.
+        request_flag("model", "MODEL", kind::model,
+                     "the model; another name is sent as given (only the checks that hold for "
+                     "every model apply)",
+                     {"gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini",
+                      "chatgpt-image-latest", "dall-e-3", "dall-e-2"},
+                     "without --model the server chooses the model, and only the checks that "
+                     "hold for every model are made before sending (edits are checked as "
+                     "gpt-image-1.5, variations as dall-e-2). OpenAI retired dall-e-2 and "
+                     "dall-e-3 on 2026-05-12; compatible servers may still serve them"),
+        request_flag("n", "N", kind::integer, "how many images per request: 1 to 10 (dall-e-3: 1)"),
+        request_flag("size", "SIZE", kind::size, "the image size", values_of<oi::ImageSize>(),
+                     "GPT image models: auto, 1024x1024, 1536x1024, 1024x1536; gpt-image-2 also "
+                     "any WIDTHxHEIGHT in multiples of 16, ratio 1:3 to 3:1, at most 3840x2160; "
+                     "dall-e-2: 256x256, 512x512, 1024x1024; dall-e-3: 1024x1024, 1792x1024, "
+                     "1024x1792"),
+        request_flag("quality", "QUALITY", kind::choice, "the image quality",
+                     values_of<oi::ImageQuality>(),
+                     "low, medium, high, auto: GPT image models; standard, hd: dall-e-3 "
+                     "(standard also dall-e-2)"),
+        request_flag("response_format", "FORMAT", kind::choice,
+                     "how images come back (dall-e models on compatible servers; GPT image "
+                     "models always send b64_json)",
+                     values_of<oi::ImageResponseFormat>(), "url images are downloaded"),
+        request_flag("output_format", "FORMAT", kind::choice,
+                     "the file format of the images (GPT image models)",
+                     values_of<oi::ImageOutputFormat>()),
+        request_flag("output_compression", "0-100", kind::integer,
+                     "compression level in percent (GPT image models, jpeg or webp)"),
+        request_flag("background", "BACKGROUND", kind::choice,
+                     "the background (GPT image models; transparent needs png or webp)",
+                     values_of<oi::ImageBackground>()),
+        request_flag("moderation", "LEVEL", kind::choice,
+                     "content moderation level (GPT image models)",
+                     values_of<oi::ImageModeration>()),
+        request_flag("style", "STYLE", kind::choice, "the style (dall-e-3)",
+                     values_of<oi::ImageStyle>()),
+        request_flag("input_fidelity", "FIDELITY", kind::choice,
+                     "how closely to match the input images' features (GPT image models)",
+                     values_of<oi::InputFidelity>()),
+        request_flag("partial_images", "0-3", kind::integer,
+                     "partial images to stream (only with streaming, which this tool does not "
+                     "do yet)"),
+        request_flag("user", "ID", kind::text,
+                     "an identifier of your end user, for the API's abuse monitoring"),
 
         // Batch.
         {"--prompts", "FILE", "", kind::path, bat, section::batch,
@@ -471,30 +488,6 @@ std::string_view command_name(command c) noexcept {
 }
 
 std::span<const std::string_view> operation_fields(std::string_view operation) noexcept {
-    static constexpr std::string_view generate_fields[] = {"prompt",
-                                                           "model",
-                                                           "n",
-                                                           "quality",
-                                                           "response_format",
-                                                           "output_format",
-                                                           "output_compression",
-                                                           "stream",
-                                                           "partial_images",
-                                                           "size",
-                                                           "moderation",
-                                                           "background",
-                                                           "style",
-                                                           "user"};
-    static constexpr std::string_view edit_fields[] = {"image",         "prompt",
-                                                       "mask",          "background",
-                                                       "model",         "n",
-                                                       "size",          "response_format",
-                                                       "output_format", "output_compression",
-                                                       "user",          "input_fidelity",
-                                                       "stream",        "partial_images",
-                                                       "quality"};
-    static constexpr std::string_view variation_fields[] = {"image",           "model", "n",
-                                                            "response_format", "size",  "user"};
     if (operation == "generate")
         return generate_fields;
     if (operation == "edit")

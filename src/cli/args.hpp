@@ -60,7 +60,8 @@ cli_args parse_args(std::span<const std::string_view> args);
 /// one subcommand, with the allowed values.
 std::string usage_text(command c);
 
-/// The JSON fields each operation takes ("generate", "edit", "variation").
+/// The JSON fields each operation takes ("generate", "edit", "variation"): the
+/// members of its request, in the order of the request's description.
 std::span<const std::string_view> operation_fields(std::string_view operation) noexcept;
 
 }  // namespace openai_images_cli

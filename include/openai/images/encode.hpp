@@ -13,8 +13,9 @@
 
 namespace openai::images {
 
-/// The text fields of a request, in wire order, as name/value pairs
-/// (integers in decimal, booleans as true/false); unset fields are absent.
+/// The text fields of a request (the members of its description other than
+/// its files), in wire order, as name/value pairs (integers in decimal,
+/// booleans as true/false); unset fields are absent.
 std::vector<std::pair<std::string, std::string>> form_fields(const CreateImageEditRequest& req);
 std::vector<std::pair<std::string, std::string>> form_fields(
     const CreateImageVariationRequest& req);

@@ -1,6 +1,8 @@
 // Boost.JSON conversions of the models, in both directions (the client encodes
-// requests and decodes responses; the fake server does the opposite). Unset
-// optionals are left out, unknown fields are ignored, null counts as absent.
+// requests and decodes responses; the fake server does the opposite). They
+// follow the models' descriptions: each member is the field of its name, in
+// declaration order. Unset optionals are left out, unknown fields are
+// ignored, null counts as absent.
 #pragma once
 
 #include <openai/images/error.hpp>

@@ -1,9 +1,16 @@
 // The request and response types of the OpenAI Images API, named after the
 // schemas of the official OpenAPI spec, with the JSON field names kept. Plain
 // aggregates: designated-initializer friendly, unset optionals are not sent.
+// Each type is described (Boost.Describe) right after its definition: the JSON
+// conversions, the multipart form fields and the command-line tool iterate the
+// descriptions, so a member must be added to its description too (a unit test
+// fails otherwise) and in the order of the wire format, which is the
+// declaration order.
 #pragma once
 
 #include <openai/images/file.hpp>
+
+#include <boost/describe/class.hpp>
 
 #include <compare>
 #include <cstdint>
@@ -17,7 +24,8 @@ namespace openai::images {
 
 /// An open enumeration: the API's known values are named constants of the
 /// derived type, yet any string is accepted and kept, so a value the API adds
-/// later round-trips unchanged.
+/// later round-trips unchanged. The derived type's description lists those
+/// constants (static members), in the order a user is offered them.
 template <class Derived>
 class open_enum {
   public:
@@ -57,6 +65,9 @@ struct ImageModel : open_enum<ImageModel> {
     static constexpr std::string_view gpt_image_2_2026_04_21 = "gpt-image-2-2026-04-21";
     static constexpr std::string_view chatgpt_image_latest = "chatgpt-image-latest";
 };
+BOOST_DESCRIBE_STRUCT(ImageModel, (),
+                      (dall_e_2, dall_e_3, gpt_image_1, gpt_image_1_mini, gpt_image_1_5,
+                       gpt_image_2, gpt_image_2_2026_04_21, chatgpt_image_latest))
 
 /// `auto`, a standard `WIDTHxHEIGHT`, or (gpt-image-2) any `WIDTHxHEIGHT`.
 struct ImageSize : open_enum<ImageSize> {
@@ -70,6 +81,9 @@ struct ImageSize : open_enum<ImageSize> {
     static constexpr std::string_view s1792x1024 = "1792x1024";
     static constexpr std::string_view s1024x1792 = "1024x1792";
 };
+BOOST_DESCRIBE_STRUCT(ImageSize, (),
+                      (auto_, s256x256, s512x512, s1024x1024, s1536x1024, s1024x1536, s1792x1024,
+                       s1024x1792))
 
 struct ImageQuality : open_enum<ImageQuality> {
     using open_enum::open_enum;
@@ -80,12 +94,14 @@ struct ImageQuality : open_enum<ImageQuality> {
     static constexpr std::string_view high = "high";
     static constexpr std::string_view auto_ = "auto";
 };
+BOOST_DESCRIBE_STRUCT(ImageQuality, (), (standard, hd, low, medium, high, auto_))
 
 struct ImageResponseFormat : open_enum<ImageResponseFormat> {
     using open_enum::open_enum;
     static constexpr std::string_view url = "url";
     static constexpr std::string_view b64_json = "b64_json";
 };
+BOOST_DESCRIBE_STRUCT(ImageResponseFormat, (), (url, b64_json))
 
 struct ImageOutputFormat : open_enum<ImageOutputFormat> {
     using open_enum::open_enum;
@@ -93,6 +109,7 @@ struct ImageOutputFormat : open_enum<ImageOutputFormat> {
     static constexpr std::string_view jpeg = "jpeg";
     static constexpr std::string_view webp = "webp";
 };
+BOOST_DESCRIBE_STRUCT(ImageOutputFormat, (), (png, jpeg, webp))
 
 struct ImageBackground : open_enum<ImageBackground> {
     using open_enum::open_enum;
@@ -100,24 +117,28 @@ struct ImageBackground : open_enum<ImageBackground> {
     static constexpr std::string_view opaque = "opaque";
     static constexpr std::string_view auto_ = "auto";
 };
+BOOST_DESCRIBE_STRUCT(ImageBackground, (), (transparent, opaque, auto_))
 
 struct ImageModeration : open_enum<ImageModeration> {
     using open_enum::open_enum;
     static constexpr std::string_view low = "low";
     static constexpr std::string_view auto_ = "auto";
 };
+BOOST_DESCRIBE_STRUCT(ImageModeration, (), (low, auto_))
 
 struct ImageStyle : open_enum<ImageStyle> {
     using open_enum::open_enum;
     static constexpr std::string_view vivid = "vivid";
     static constexpr std::string_view natural = "natural";
 };
+BOOST_DESCRIBE_STRUCT(ImageStyle, (), (vivid, natural))
 
 struct InputFidelity : open_enum<InputFidelity> {
     using open_enum::open_enum;
     static constexpr std::string_view high = "high";
     static constexpr std::string_view low = "low";
 };
+BOOST_DESCRIBE_STRUCT(InputFidelity, (), (high, low))
 
 /// POST /images/generations (JSON).
 struct CreateImageRequest {
@@ -136,6 +157,10 @@ struct CreateImageRequest {
     std::optional<ImageStyle> style{};
     std::optional<std::string> user{};
 };
+BOOST_DESCRIBE_STRUCT(CreateImageRequest, (),
+                      (prompt, model, n, quality, response_format, output_format,
+                       output_compression, stream, partial_images, size, moderation, background,
+                       style, user))
 
 /// POST /images/edits (multipart/form-data). One image is sent as `image`,
 /// several as repeated `image[]`.
@@ -156,6 +181,10 @@ struct CreateImageEditRequest {
     std::optional<std::int64_t> partial_images{};
     std::optional<ImageQuality> quality{};
 };
+BOOST_DESCRIBE_STRUCT(CreateImageEditRequest, (),
+                      (image, prompt, mask, background, model, n, size, response_format,
+                       output_format, output_compression, user, input_fidelity, stream,
+                       partial_images, quality))
 
 /// POST /images/variations (multipart/form-data); dall-e-2 only.
 struct CreateImageVariationRequest {
@@ -166,6 +195,8 @@ struct CreateImageVariationRequest {
     std::optional<ImageSize> size{};
     std::optional<std::string> user{};
 };
+BOOST_DESCRIBE_STRUCT(CreateImageVariationRequest, (),
+                      (image, model, n, response_format, size, user))
 
 /// One generated image: base64 data (GPT image models, or response_format
 /// b64_json) or a URL valid for 60 minutes (dall-e models).
@@ -176,19 +207,24 @@ struct Image {
     /// Not an API field: the image's bytes when the client decoded b64_json
     /// as the answer arrived (client_options::decode_b64_json), in which case
     /// b64_json is unset. decode_image and save_image take either form;
-    /// to_json writes these bytes back as b64_json.
+    /// to_json writes these bytes back as b64_json. Described like the
+    /// others (so that no member goes undescribed); the JSON conversions
+    /// make it their one exception.
     std::optional<std::vector<unsigned char>> bytes{};
 };
+BOOST_DESCRIBE_STRUCT(Image, (), (b64_json, url, revised_prompt, bytes))
 
 struct ImageGenInputUsageDetails {
     std::int64_t text_tokens = 0;
     std::int64_t image_tokens = 0;
 };
+BOOST_DESCRIBE_STRUCT(ImageGenInputUsageDetails, (), (text_tokens, image_tokens))
 
 struct ImageGenOutputTokensDetails {
     std::int64_t image_tokens = 0;
     std::int64_t text_tokens = 0;
 };
+BOOST_DESCRIBE_STRUCT(ImageGenOutputTokensDetails, (), (image_tokens, text_tokens))
 
 /// Token usage of the GPT image models.
 struct ImageGenUsage {
@@ -198,6 +234,9 @@ struct ImageGenUsage {
     std::optional<ImageGenOutputTokensDetails> output_tokens_details{};
     ImageGenInputUsageDetails input_tokens_details;
 };
+BOOST_DESCRIBE_STRUCT(ImageGenUsage, (),
+                      (input_tokens, total_tokens, output_tokens, output_tokens_details,
+                       input_tokens_details))
 
 /// The spec's `ImagesUsage` schema has the same shape.
 using ImagesUsage = ImageGenUsage;
@@ -212,6 +251,8 @@ struct ImagesResponse {
     std::optional<ImageQuality> quality{};
     std::optional<ImageGenUsage> usage{};
 };
+BOOST_DESCRIBE_STRUCT(ImagesResponse, (),
+                      (created, data, background, output_format, size, quality, usage))
 
 /// One server-sent event of a streamed generation or edit
 /// (`image_generation.partial_image`, `image_generation.completed`,
@@ -227,5 +268,8 @@ struct ImageStreamEvent {
     std::optional<std::int64_t> partial_image_index{};  ///< partial_image events
     std::optional<ImageGenUsage> usage{};               ///< completed events
 };
+BOOST_DESCRIBE_STRUCT(ImageStreamEvent, (),
+                      (type, b64_json, created_at, size, quality, background, output_format,
+                       partial_image_index, usage))
 
 }  // namespace openai::images

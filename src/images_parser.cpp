@@ -1,0 +1,304 @@
+// The images response parsed while its body arrives (images_stream.hpp), and
+// parse_images_response, which is built on it.
+#include <openai/images/json.hpp>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <algorithm>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include "base64_impl.hpp"
+#include "images_stream.hpp"
+#include "json_convert.hpp"
+
+namespace openai::images {
+namespace json = boost::json;
+
+namespace {
+
+// A large image's memory, not yet written, is asked for in huge pages where
+// the system gives them on request (Linux transparent huge pages in
+// "madvise" mode): one page fault per 2 MiB instead of per 4 KiB, which is
+// most of the cost of receiving a large image. Advice only: any failure is
+// harmless.
+void huge_pages([[maybe_unused]] char* p, [[maybe_unused]] std::size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t huge = 2u << 20;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(p) + size) & ~(huge - 1);
+    if (end > begin)
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+// A json::parser that builds the document as json::parser does, except for
+// the strings at data[i].b64_json: those are appended straight into
+// std::strings of their own (or, when `decode`, decoded straight into byte
+// vectors) and an empty string stands in the document. The images, nearly all
+// of a large response, are then copied once from the body (or from each piece
+// of it as it is read) instead of three times (into the parser's stack, a
+// json::string, the result).
+class images_response_handler {
+  public:
+    static constexpr std::size_t max_object_size = json::object::max_size();
+    static constexpr std::size_t max_array_size = json::array::max_size();
+    static constexpr std::size_t max_key_size = json::string::max_size();
+    static constexpr std::size_t max_string_size = json::string::max_size();
+
+    struct image_entry {
+        std::size_t index = 0;             ///< in data
+        std::string b64;                   ///< the text, when not decoding
+        std::vector<unsigned char> bytes;  ///< the decoded bytes, when decoding
+        /// A decoding error, which ends this entry's decoding (parsing goes
+        /// on, so that the body is still read to its end).
+        error_code ec;
+        diagnostics diag;
+    };
+
+    json::value_stack st;
+    /// In document order; a later entry for the same index replaces an earlier
+    /// one, as a repeated key does in the document.
+    std::vector<image_entry> images;
+    /// Bytes of the body not yet given to the parser when the current piece
+    /// began, when the body's size is known: an upper bound for an image.
+    std::optional<std::uint64_t> remaining;
+    /// Decode each image as it arrives instead of keeping its text.
+    bool decode = false;
+
+    images_response_handler() { st.reset(); }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) {
+        begin_value();
+        frames_.push_back({true, {}, 0});
+        return true;
+    }
+    bool on_object_end(std::size_t n, error_code&) {
+        frames_.pop_back();
+        st.push_object(n);
+        return true;
+    }
+    bool on_array_begin(error_code&) {
+        begin_value();
+        frames_.push_back({false, {}, 0});
+        return true;
+    }
+    bool on_array_end(std::size_t n, error_code&) {
+        frames_.pop_back();
+        st.push_array(n);
+        return true;
+    }
+    bool on_key_part(json::string_view s, std::size_t, error_code&) {
+        key_.append(s.data(), s.size());
+        st.push_chars(s);
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, error_code&) {
+        key_.append(s.data(), s.size());
+        frames_.back().key = std::move(key_);
+        key_.clear();
+        st.push_key(s);
+        return true;
+    }
+    bool on_string_part(json::string_view s, std::size_t, error_code&) {
+        start_string();
+        if (image_string_)
+            image_part(s);
+        else
+            st.push_chars(s);
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, error_code&) {
+        start_string();
+        in_string_ = false;
+        if (image_string_) {
+            image_part(s);
+            image_entry& e = images.back();
+            if (decode && !e.ec)
+                e.ec = decoder_->finish(e.bytes, e.diag);
+            last_image_chars_ = decode ? decoder_->size() : e.b64.size();
+            decoder_.reset();
+            st.push_string({});
+        } else {
+            st.push_string(s);
+        }
+        return true;
+    }
+    bool on_number_part(json::string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t i, json::string_view, error_code&) {
+        begin_value();
+        st.push_int64(i);
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
+        begin_value();
+        st.push_uint64(u);
+        return true;
+    }
+    bool on_double(double d, json::string_view, error_code&) {
+        begin_value();
+        st.push_double(d);
+        return true;
+    }
+    bool on_bool(bool b, error_code&) {
+        begin_value();
+        st.push_bool(b);
+        return true;
+    }
+    bool on_null(error_code&) {
+        begin_value();
+        st.push_null();
+        return true;
+    }
+    bool on_comment_part(json::string_view, error_code&) { return true; }
+    bool on_comment(json::string_view, error_code&) { return true; }
+
+  private:
+    struct frame {
+        bool object = false;
+        std::string key;           ///< objects: the key of the value being read
+        std::size_t elements = 0;  ///< arrays: values begun so far
+    };
+
+    void begin_value() {
+        if (!frames_.empty() && !frames_.back().object)
+            ++frames_.back().elements;
+    }
+    void image_part(json::string_view s) {
+        image_entry& e = images.back();
+        if (!decode)
+            e.b64.append(s.data(), s.size());
+        else if (!e.ec)
+            e.ec = decoder_->write({s.data(), s.size()}, e.bytes, e.diag);
+    }
+    // The first part of a string value: is it one of the images?
+    void start_string() {
+        if (in_string_)
+            return;
+        in_string_ = true;
+        begin_value();
+        image_string_ = at_image();
+        if (image_string_) {
+            const std::size_t index = frames_[1].elements - 1;
+            images.emplace_back().index = index;
+            if (decode) {
+                decoder_.emplace("data[" + std::to_string(index) + "].b64_json");
+                reserve(images.back().bytes);
+            } else {
+                reserve(images.back().b64);
+            }
+        }
+    }
+    // Sized once rather than grown by doubling (each step a copy and fresh
+    // pages): the images of one answer are of one size and format, so the
+    // previous one's size (with some slack) fits the next, and the rest of
+    // the body bounds the first. Reserved pages not written stay untouched.
+    template <class Container>
+    void reserve(Container& c) const {
+        std::uint64_t want = 0;  // characters of base64
+        if (last_image_chars_ > 0)
+            want = last_image_chars_ + last_image_chars_ / 16 + 64;
+        if (remaining)
+            want = last_image_chars_ > 0 ? std::min(want, *remaining) : *remaining;
+        if (decode)
+            want = want / 4 * 3 + 3;
+        if (want > 0 && want <= c.max_size()) {
+            c.reserve(static_cast<std::size_t>(want));
+            huge_pages(reinterpret_cast<char*>(c.data()), c.capacity());
+        }
+    }
+    // The string about to be read is the document's data[i].b64_json.
+    bool at_image() const {
+        return frames_.size() == 3 && frames_[0].object && frames_[0].key == "data" &&
+               !frames_[1].object && frames_[2].object && frames_[2].key == "b64_json";
+    }
+
+    std::vector<frame> frames_;
+    std::string key_;
+    std::optional<detail::base64_stream_decoder> decoder_;  ///< the current image's
+    std::uint64_t last_image_chars_ = 0;                    ///< characters of the previous image
+    bool in_string_ = false, image_string_ = false;
+};
+
+}  // namespace
+
+namespace detail {
+
+struct images_response_stream::impl {
+    json::basic_parser<images_response_handler> parser{json::parse_options{}};
+    boost::system::error_code ec;
+};
+
+images_response_stream::images_response_stream(std::optional<std::uint64_t> body_size,
+                                               bool decode_b64_json)
+    : impl_(std::make_unique<impl>()) {
+    impl_->parser.handler().remaining = body_size;
+    impl_->parser.handler().decode = decode_b64_json;
+}
+
+images_response_stream::~images_response_stream() = default;
+
+void images_response_stream::write(std::string_view piece) {
+    if (impl_->ec || piece.empty())
+        return;
+    const std::size_t used = impl_->parser.write_some(true, piece.data(), piece.size(), impl_->ec);
+    if (!impl_->ec && used != piece.size())
+        impl_->ec = json::error::extra_data;
+    if (auto& rest = impl_->parser.handler().remaining)
+        *rest -= std::min<std::uint64_t>(*rest, piece.size());
+}
+
+error_code images_response_stream::finish(ImagesResponse& out, diagnostics& diag) {
+    auto& p = impl_->parser;
+    if (!impl_->ec)
+        p.write_some(false, nullptr, 0, impl_->ec);
+    if (impl_->ec) {
+        diag.assign({}, "response body is not valid JSON (" + impl_->ec.message() + ")");
+        return client_errc::invalid_json;
+    }
+    auto& h = p.handler();
+    const json::value v = h.st.release();
+    ImagesResponse tmp{};
+    if (const auto ec = read_images_response(v, tmp, diag))
+        return ec;
+    // Each index's last entry, as the document keeps a repeated key's last value.
+    std::vector<images_response_handler::image_entry*> last(tmp.data.size());
+    for (auto& e : h.images) {
+        if (e.index < last.size())
+            last[e.index] = &e;
+    }
+    for (std::size_t i = 0; i < last.size(); ++i) {
+        if (last[i] == nullptr)
+            continue;
+        auto& e = *last[i];
+        Image& img = tmp.data[i];
+        if (!h.decode) {
+            img.b64_json = std::move(e.b64);
+            continue;
+        }
+        if (e.ec) {
+            diag.assign(std::string(e.diag.param()), std::string(e.diag.message()));
+            return e.ec;
+        }
+        img.b64_json.reset();  // the stand-in
+        img.bytes = std::move(e.bytes);
+    }
+    out = std::move(tmp);
+    return {};
+}
+
+}  // namespace detail
+
+error_code parse_images_response(std::string_view body, ImagesResponse& out, diagnostics& diag,
+                                 bool decode_b64_json) {
+    detail::images_response_stream s(body.size(), decode_b64_json);
+    s.write(body);
+    return s.finish(out, diag);
+}
+
+}  // namespace openai::images

@@ -1,0 +1,336 @@
+// The Boost.JSON conversions of the models. Both directions iterate the
+// models' descriptions (models.hpp): a member is the JSON field of its name,
+// written in declaration order, left out when it is an unset optional. The
+// one member that is no API field (Image::bytes) is the one exception.
+#include <openai/images/json.hpp>
+
+#include <openai/images/base64.hpp>
+
+#include <boost/describe/members.hpp>
+#include <boost/describe/modifiers.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+#include <concepts>
+#include <limits>
+#include <span>
+
+#include "json_convert.hpp"
+
+namespace openai::images {
+namespace json = boost::json;
+
+namespace {
+
+// Declaration order, which models.hpp keeps equal to the wire order.
+template <class T>
+using members = boost::describe::describe_members<T, boost::describe::mod_public>;
+
+template <class T>
+concept open_enum_type = std::derived_from<T, open_enum<T>>;
+
+// A model sent as a JSON object. An open enum is described too, but its
+// description lists its known values, and it goes on the wire as a string.
+template <class T>
+concept object_model = boost::describe::has_describe_members<T>::value && !open_enum_type<T>;
+
+template <class D>
+constexpr bool named(std::string_view name) {
+    return std::string_view(D::name) == name;
+}
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// ---------------------------------------------------------------- decoding
+// Shape errors unwind to the public entry points, which turn them into an
+// error_code (parse_*) or a client_error (value_to).
+struct shape_error {
+    std::string path;
+    std::string expected;
+};
+
+std::string join(const std::string& path, std::string_view key) {
+    std::string out = path;
+    if (!out.empty())
+        out += '.';
+    out += key;
+    return out;
+}
+
+[[noreturn]] void fail(const std::string& path, std::string expected) {
+    throw shape_error{path, std::move(expected)};
+}
+
+void read(const json::value& v, const std::string& path, std::string& out) {
+    const auto* s = v.if_string();
+    if (!s)
+        fail(path, "a string");
+    out.assign(s->data(), s->size());
+}
+
+void read(const json::value& v, const std::string& path, std::int64_t& out) {
+    if (const auto* i = v.if_int64()) {
+        out = *i;
+        return;
+    }
+    if (const auto* u = v.if_uint64()) {
+        if (*u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            fail(path, "an integer that fits in 64 bits");
+        }
+        out = static_cast<std::int64_t>(*u);
+        return;
+    }
+    if (const auto* d = v.if_double()) {
+        // Some servers write integral numbers as 1.0; accept exactly those.
+        if (*d >= -9.0e18 && *d <= 9.0e18 &&
+            static_cast<double>(static_cast<std::int64_t>(*d)) == *d) {
+            out = static_cast<std::int64_t>(*d);
+            return;
+        }
+    }
+    fail(path, "an integer");
+}
+
+void read(const json::value& v, const std::string& path, bool& out) {
+    const auto* b = v.if_bool();
+    if (!b)
+        fail(path, "a boolean");
+    out = *b;
+}
+
+template <open_enum_type D>
+void read(const json::value& v, const std::string& path, D& out) {
+    std::string s;
+    read(v, path, s);
+    out = D(std::move(s));
+}
+
+const json::object& object_at(const json::value& v, const std::string& path) {
+    const auto* o = v.if_object();
+    if (!o)
+        fail(path.empty() ? "(root)" : path, "an object");
+    return *o;
+}
+
+// Declared ahead: models nest (a response holds images and usage).
+template <class T>
+void read(const json::value& v, const std::string& path, std::vector<T>& out);
+template <object_model T>
+void read(const json::value& v, const std::string& path, T& out);
+
+// Absent and null both leave `out` as it is.
+template <class T>
+void field(const json::object& o, std::string_view key, const std::string& path, T& out) {
+    const json::value* p = o.if_contains(key);
+    if (!p || p->is_null())
+        return;
+    if constexpr (is_optional<T>::value) {
+        typename T::value_type item{};
+        read(*p, join(path, key), item);
+        out = std::move(item);
+    } else {
+        read(*p, join(path, key), out);
+    }
+}
+
+template <class T, class D>
+void read_member(const json::object& o, const std::string& path, T& out, D) {
+    field(o, D::name, path, out.*D::pointer);
+}
+
+// Image::bytes is no API field: only decoding b64_json as it arrives fills it.
+template <class D>
+void read_member(const json::object& o, const std::string& path, Image& out, D) {
+    if constexpr (!named<D>("bytes"))
+        field(o, D::name, path, out.*D::pointer);
+}
+
+template <object_model T>
+void read(const json::value& v, const std::string& path, T& out) {
+    const auto& o = object_at(v, path);
+    boost::mp11::mp_for_each<members<T>>([&](auto d) { read_member(o, path, out, d); });
+}
+
+template <class T>
+void read(const json::value& v, const std::string& path, std::vector<T>& out) {
+    const auto* a = v.if_array();
+    if (!a)
+        fail(path, "an array");
+    out.clear();
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        T item{};
+        read((*a)[i], path + "[" + std::to_string(i) + "]", item);
+        out.push_back(std::move(item));
+    }
+}
+
+template <class T>
+error_code read_value(const json::value& v, T& out, diagnostics& diag) {
+    try {
+        T tmp{};
+        read(v, {}, tmp);
+        out = std::move(tmp);
+    } catch (const shape_error& e) {
+        diag.assign(e.path, e.path + ": expected " + e.expected);
+        return client_errc::unexpected_json;
+    }
+    return {};
+}
+
+template <class T>
+T decode_or_throw(const json::value& v) {
+    T out{};
+    diagnostics diag;
+    if (const auto ec = read_value(v, out, diag))
+        throw client_error(ec, diag);
+    return out;
+}
+
+template <class T>
+error_code parse_body(std::string_view body, T& out, diagnostics& diag) {
+    boost::system::error_code jec;
+    json::value v = json::parse(json::string_view(body.data(), body.size()), jec);
+    if (jec) {
+        diag.assign({}, "response body is not valid JSON (" + jec.message() + ")");
+        return client_errc::invalid_json;
+    }
+    return read_value(v, out, diag);
+}
+
+// ---------------------------------------------------------------- encoding
+json::value to_value(const std::string& s) {
+    return json::string(s);
+}
+json::value to_value(std::int64_t i) {
+    return i;
+}
+json::value to_value(bool b) {
+    return b;
+}
+template <open_enum_type D>
+json::value to_value(const D& e) {
+    return json::string(e.value());
+}
+
+template <class T>
+json::value to_value(const std::vector<T>& v);
+template <object_model T>
+json::value to_value(const T& r);
+
+template <class T>
+void put(json::object& o, std::string_view key, const T& v) {
+    o.emplace(key, to_value(v));
+}
+template <class T>
+void put(json::object& o, std::string_view key, const std::optional<T>& v) {
+    if (v)
+        o.emplace(key, to_value(*v));
+}
+
+template <class T, class D>
+void write_member(json::object& o, const T& r, D) {
+    put(o, D::name, r.*D::pointer);
+}
+
+// Image::bytes is b64_json decoded on arrival, no API field: it goes back on
+// the wire as b64_json, in b64_json's place, so that both forms of an image
+// serialize alike.
+template <class D>
+void write_member(json::object& o, const Image& r, D) {
+    if constexpr (named<D>("b64_json")) {
+        if (r.b64_json || !r.bytes)
+            put(o, D::name, r.b64_json);
+        else
+            o.emplace(D::name, base64_encode(std::span<const unsigned char>(*r.bytes)));
+    } else if constexpr (!named<D>("bytes")) {
+        put(o, D::name, r.*D::pointer);
+    }
+}
+
+template <object_model T>
+json::object to_object(const T& r) {
+    json::object o;
+    boost::mp11::mp_for_each<members<T>>([&](auto d) { write_member(o, r, d); });
+    return o;
+}
+
+template <object_model T>
+json::value to_value(const T& r) {
+    return to_object(r);
+}
+
+template <class T>
+json::value to_value(const std::vector<T>& v) {
+    json::array a;
+    a.reserve(v.size());
+    for (const auto& item : v)
+        a.push_back(to_value(item));
+    return a;
+}
+
+}  // namespace
+
+void tag_invoke(const json::value_from_tag&, json::value& jv, const CreateImageRequest& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const Image& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const ImageGenUsage& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const ImagesResponse& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const ImageStreamEvent& r) {
+    jv = to_object(r);
+}
+
+CreateImageRequest tag_invoke(const json::value_to_tag<CreateImageRequest>&,
+                              const json::value& jv) {
+    return decode_or_throw<CreateImageRequest>(jv);
+}
+Image tag_invoke(const json::value_to_tag<Image>&, const json::value& jv) {
+    return decode_or_throw<Image>(jv);
+}
+ImageGenUsage tag_invoke(const json::value_to_tag<ImageGenUsage>&, const json::value& jv) {
+    return decode_or_throw<ImageGenUsage>(jv);
+}
+ImagesResponse tag_invoke(const json::value_to_tag<ImagesResponse>&, const json::value& jv) {
+    return decode_or_throw<ImagesResponse>(jv);
+}
+ImageStreamEvent tag_invoke(const json::value_to_tag<ImageStreamEvent>&, const json::value& jv) {
+    return decode_or_throw<ImageStreamEvent>(jv);
+}
+
+std::string to_json(const CreateImageRequest& req) {
+    return json::serialize(to_object(req));
+}
+
+std::string to_json(const ImagesResponse& resp) {
+    return json::serialize(to_object(resp));
+}
+
+error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_create_image_request(std::string_view body, CreateImageRequest& out,
+                                      diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+namespace detail {
+
+error_code read_images_response(const json::value& v, ImagesResponse& out, diagnostics& diag) {
+    return read_value(v, out, diag);
+}
+
+}  // namespace detail
+
+}  // namespace openai::images
