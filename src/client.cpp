@@ -79,6 +79,8 @@ parsed_url parse_base_url(const std::string& url) {
     if (p.o.host.empty())
         fail("has no host");
     p.o.port = r->has_port() ? std::string(r->port()) : (p.o.tls ? "443" : "80");
+    if (!parse_port(p.o.port))
+        fail("has port '" + p.o.port + "'; a port is a number from 1 to 65535");
     p.prefix = std::string(r->encoded_path());
     while (!p.prefix.empty() && p.prefix.back() == '/')
         p.prefix.pop_back();
@@ -389,7 +391,7 @@ asio::awaitable<exchange_result> use_connection(client_impl& impl, connection& c
 // A kept-alive connection the server had closed is replaced and the request
 // re-sent, without counting as a retry. `first`, when given, is the outcome of
 // the first acquisition, already made by the caller.
-using acquired = std::pair<error_code, connection_ptr>;
+using acquired = std::pair<error_code, pool_lease>;
 
 asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any_request& req,
                                          steady::time_point deadline, acquired* first,
@@ -400,7 +402,7 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
             got = std::move(*first);
         else
             got = co_await impl.pool.acquire(o, deadline);
-        auto& [ec, conn] = got;
+        auto& [ec, lease] = got;
         if (ec) {
             co_return failed_attempt(ec, ec == asio::error::operation_aborted
                                              ? "cancelled while waiting for a connection"
@@ -408,17 +410,15 @@ asio::awaitable<exchange_result> attempt(client_impl& impl, const origin& o, any
         }
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
             // Granted just as the cancellation came: give it back untouched.
-            const bool keep = conn->connected;
-            impl.pool.release(o, std::move(conn), keep);
+            lease.give_back(lease->connected);
             co_return failed_attempt(asio::error::operation_aborted,
                                      "cancelled while waiting for a connection");
         }
-        exchange_result r = co_await use_connection(impl, *conn, o, req, deadline, mode);
-        // A failed connect leaves r.ec set: the connection is closed.
-        const bool reusable = !r.ec && r.keep_alive &&
-                              (impl.opts.pool.max_requests_per_connection == 0 ||
-                               conn->requests < impl.opts.pool.max_requests_per_connection);
-        impl.pool.release(o, std::move(conn), reusable);
+        // Should the exchange throw, the lease frees the slot as it unwinds.
+        exchange_result r = co_await use_connection(impl, *lease, o, req, deadline, mode);
+        // A failed connect leaves r.ec set: the connection is closed. The
+        // pool also closes one past pool.max_requests_per_connection.
+        lease.give_back(!r.ec && r.keep_alive);
         if (r.ec && r.stale && stale_resends < 3) {
             impl.counters.stale_resends.fetch_add(1, std::memory_order_relaxed);
             continue;
@@ -657,6 +657,12 @@ asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl,
         if (o.host.size() > 2 && o.host.front() == '[')
             o.host = o.host.substr(1, o.host.size() - 2);
         o.port = r->has_port() ? std::string(r->port()) : (o.tls ? "443" : "80");
+        if (!parse_port(o.port)) {
+            diag.assign("url", "url: '" + excerpt(url, 200) + "' has port '" + excerpt(o.port, 40) +
+                                   "'; a port is a number from 1 to 65535");
+            out.ec = client_errc::invalid_url;
+            co_return out;
+        }
         json_request m;
         m.method(http::verb::get);
         std::string target(r->encoded_resource());

@@ -1,119 +1,112 @@
 // The connection pool: per origin, at most pool.max_connections connections,
 // idle ones reused most-recent-first and expired after pool.idle_timeout,
-// requests beyond the limit waiting in FIFO order. Not thread safe by itself:
-// every call is made on the client's strand.
+// requests beyond the limit waiting in FIFO order and woken one at a time.
+// The bookkeeping is pool_core's, under a mutex; a connection is lent as a
+// pool_lease, which gives it back (or frees its slot) whatever happens.
 #pragma once
 
-#include "tls_stream.hpp"
+#include "connection.hpp"
+#include "pool_core.hpp"
+#include "stats_counters.hpp"
 
-#include <openai/images/client.hpp>
+#include <openai/images/error.hpp>
+#include <openai/images/options.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
-#include <atomic>
-#include <chrono>
-#include <compare>
-#include <deque>
-#include <map>
 #include <memory>
-#include <optional>
-#include <string>
+#include <utility>
 
 namespace openai::images::detail {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace ssl = boost::asio::ssl;
-using steady = std::chrono::steady_clock;
+struct pool_state;
 
-/// Where connections go: scheme, host and port.
-struct origin {
-    bool tls = true;
-    std::string host;
-    std::string port;
-    auto operator<=>(const origin&) const = default;
-};
+/// Throws client_error (value_out_of_range, its param the option's name) when
+/// `opts` cannot be used: pool.max_connections must be at least 1.
+void check_pool_options(const pool_options& opts);
 
-/// The client's counters; written on the strand, read from anywhere.
-struct stats_counters {
-    std::atomic<std::uint64_t> requests{0}, connections_opened{0}, connections_reused{0},
-        tls_handshakes{0}, pool_waits{0}, retries{0}, stale_resends{0}, bytes_sent{0},
-        bytes_received{0}, open_connections{0}, idle_connections{0};
-    client_stats snapshot() const noexcept;
-};
-
-class connection {
+/// A connection lent by the pool, with its slot. Move-only. give_back()
+/// returns it; destroying a lease that was not given back (an exception, an
+/// early return) closes the connection and frees the slot, so a slot is never
+/// lost. May outlive the pool that lent it. Not thread safe: one lease is
+/// used by one operation at a time.
+class pool_lease {
   public:
-    connection(asio::any_io_executor ex, ssl::context* ctx, bool tls, std::uint64_t id);
+    pool_lease() noexcept = default;
+    pool_lease(pool_lease&& other) noexcept = default;
+    /// Gives back (as not reusable) what this lease held, then takes `other`'s.
+    pool_lease& operator=(pool_lease&& other) noexcept;
+    ~pool_lease();
 
-    bool is_tls() const noexcept { return tls_.has_value(); }
-    detail::tls_stream& tls_stream() { return *tls_; }
-    beast::tcp_stream& plain_stream() { return *plain_; }
-    beast::tcp_stream& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
+    /// The connection; only while `*this` is true.
+    connection& operator*() const noexcept { return *conn_; }
+    connection* operator->() const noexcept { return conn_.get(); }
+    /// Whether the lease holds a connection (false once given back or moved from).
+    explicit operator bool() const noexcept { return conn_ != nullptr; }
 
-    /// Closes the socket at once (no TLS close_notify: the peer learns from the FIN).
-    void close() noexcept;
-
-    beast::flat_buffer buffer;
-    std::size_t requests = 0;  ///< responses fully received on this connection
-    steady::time_point idle_since{};
-    bool connected = false;
-    std::uint64_t id;
+    /// Returns the connection to the pool: kept for reuse when `reusable` and
+    /// the pool agrees (connected, under pool.max_requests_per_connection),
+    /// else closed. The first waiter for its origin, if any, gets it or its
+    /// slot. Does nothing on an empty lease.
+    void give_back(bool reusable) noexcept;
 
   private:
-    std::optional<beast::tcp_stream> plain_;
-    std::optional<detail::tls_stream> tls_;
-};
+    friend class connection_pool;
+    pool_lease(std::shared_ptr<pool_state> state, origin o) noexcept;
 
-using connection_ptr = std::unique_ptr<connection>;
+    std::shared_ptr<pool_state> state_;  // null: nothing held
+    origin origin_;
+    std::unique_ptr<connection> conn_;
+};
 
 class connection_pool {
   public:
-    connection_pool(asio::any_io_executor strand, pool_options opts, ssl::context* ctx,
+    /// New connections are made on `ex` (TLS ones with `ctx`, which must
+    /// outlive the pool); `stats` must outlive the pool too, and gets the
+    /// pool's counters. Throws client_error as check_pool_options().
+    connection_pool(asio::any_io_executor ex, pool_options opts, ssl::context* ctx,
                     stats_counters& stats);
+    /// Closes the idle connections; pending acquisitions complete with
+    /// operation_aborted. Leases still out remain valid: given back, their
+    /// connections are closed.
     ~connection_pool();
+    connection_pool(const connection_pool&) = delete;
+    connection_pool& operator=(const connection_pool&) = delete;
 
-    /// A connection for `o`: a kept-alive one (connected == true) or a new,
-    /// unconnected one counted against the limit. Waits, FIFO, while the
-    /// origin is at its limit, until `deadline` or pool.wait_timeout.
-    /// Errors: pool_wait_timeout, deadline_exceeded, operation_aborted. `o`
-    /// must outlive the wait (the client's own, or the caller's frame's).
-    asio::awaitable<std::pair<error_code, connection_ptr>> acquire(const origin& o,
-                                                                   steady::time_point deadline);
+    /// A connection for `o`: a kept-alive one (connected == true, found alive
+    /// just before) or a new, unconnected one already counted against the
+    /// limit. While the origin is at its limit, waits in FIFO order until a
+    /// connection or a slot is given back, `deadline`, or pool.wait_timeout.
+    ///
+    /// Thread safety: may be called from any thread, concurrently; the wait
+    /// runs on the calling coroutine's executor, and its wake-up is posted
+    /// there, so that executor must run one handler at a time (a strand, or
+    /// an io_context run by one thread). Only the bookkeeping is serialised,
+    /// never a connection's I/O. `o` is copied: it need not outlive the call.
+    ///
+    /// Cancellation: the calling coroutine's cancellation ends a wait (any
+    /// type); a coroutine already cancelled gets no wait. A connection
+    /// granted just as the cancellation came is still returned: the caller
+    /// checks its cancellation state and gives it back untouched.
+    ///
+    /// Errors (with an empty lease): client_errc::pool_wait_timeout,
+    /// client_errc::deadline_exceeded (the deadline came before
+    /// pool.wait_timeout), asio::error::operation_aborted (cancelled, or the
+    /// pool destroyed meanwhile). Throws what making a connection throws
+    /// (the slot is freed first).
+    asio::awaitable<std::pair<error_code, pool_lease>> acquire(const origin& o,
+                                                               steady::time_point deadline);
 
-    /// Gives a connection back: kept for reuse when `reusable`, else closed.
-    /// The first waiter, if any, gets it (or the right to open a new one).
-    void release(const origin& o, connection_ptr c, bool reusable);
-
-    /// Closes every idle connection.
+    /// Closes every idle connection. Thread safe.
     void close_idle();
 
   private:
-    struct waiter {
-        explicit waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
-        asio::steady_timer timer;
-        connection_ptr conn;   // a kept-alive connection handed over
-        bool granted = false;  // woken with a connection or a permit to open one
-    };
-    struct origin_state {
-        std::deque<connection_ptr> idle;
-        std::size_t total = 0;  // open or being opened, idle or busy
-        std::deque<waiter*> waiters;
-    };
+    static asio::awaitable<std::pair<error_code, pool_lease>> acquire_on(
+        std::shared_ptr<pool_state> state, origin o, steady::time_point deadline);
 
-    void prune(origin_state& st, steady::time_point now);
-
-    asio::any_io_executor strand_;
-    pool_options opts_;
-    ssl::context* ctx_;
-    stats_counters& stats_;
-    std::map<origin, origin_state> origins_;
-    std::uint64_t next_id_ = 1;
+    std::shared_ptr<pool_state> state_;
 };
 
 }  // namespace openai::images::detail

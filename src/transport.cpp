@@ -104,6 +104,12 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     const auto connect_end = phase_end(t.connect, deadline);
     const auto cs = co_await asio::this_coro::cancellation_state;
 
+    const auto port = parse_port(o.port);
+    if (!port) {
+        r.ec = client_errc::invalid_url;
+        r.message = "connecting to " + peer(o) + ": the port is not a number from 1 to 65535";
+        co_return r;
+    }
     boost::system::error_code addr_ec;
     const auto addr = asio::ip::make_address(o.host, addr_ec);
     tcp::resolver::results_type endpoints;
@@ -134,8 +140,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
         }
         endpoints = std::move(results);
     } else {
-        endpoints = tcp::resolver::results_type::create(
-            tcp::endpoint(addr, static_cast<unsigned short>(std::stoul(o.port))), o.host, o.port);
+        endpoints = tcp::resolver::results_type::create(tcp::endpoint(addr, *port), o.host, o.port);
     }
     if (steady::now() >= connect_end) {
         r.ec = timeout_error(client_errc::connect_timeout, deadline);

@@ -4,14 +4,18 @@
 // timeout and the operation's overall deadline.
 #pragma once
 
-#include "connection_pool.hpp"
+#include "connection.hpp"
 #include "http_exchange.hpp"
+#include "pool_core.hpp"
+#include "stats_counters.hpp"
 
 #include <boost/beast/http/string_body.hpp>
 
 namespace openai::images::detail {
 
-/// Resolves, connects and (for https) performs the TLS handshake.
+/// Resolves, connects and (for https) performs the TLS handshake. A port
+/// that is not 1..65535 fails with client_errc::invalid_url (the client
+/// refuses such URLs before they get here).
 asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          steady::time_point deadline, const timeouts& t,
                                          stats_counters& stats);

@@ -21,6 +21,10 @@ struct client_stats {
     std::uint64_t bytes_received = 0;    ///< HTTP bytes read (after TLS)
     std::uint64_t open_connections = 0;  ///< connections open now, idle or busy
     std::uint64_t idle_connections = 0;  ///< of which idle in the pool
+    /// Kept-alive connections found closed by the server (or sent bytes
+    /// nobody asked for) when about to be reused: closed and replaced before
+    /// a request was written on them, so they cost no stale re-send.
+    std::uint64_t idle_closed_by_server = 0;
 };
 
 }  // namespace openai::images

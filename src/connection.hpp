@@ -1,0 +1,58 @@
+// One HTTP/1.1 connection to an origin: a TCP stream, with TLS over it for
+// https, and what the exchanges on it keep between them (the read buffer,
+// the count of responses). The pool keeps the idle ones.
+#pragma once
+
+#include "tls_stream.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace openai::images::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
+using steady = std::chrono::steady_clock;
+
+class connection {
+  public:
+    /// An unconnected stream on `ex`; TLS with `ctx` when `tls`. Throws
+    /// boost::system::system_error when OpenSSL cannot make its SSL object.
+    connection(asio::any_io_executor ex, ssl::context* ctx, bool tls, std::uint64_t id);
+
+    bool is_tls() const noexcept { return tls_.has_value(); }
+    detail::tls_stream& tls_stream() { return *tls_; }
+    beast::tcp_stream& plain_stream() { return *plain_; }
+    beast::tcp_stream& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
+
+    /// Whether an idle kept-alive connection can still carry a request,
+    /// without blocking: on such a connection the server has no reason to
+    /// send anything, so a readable socket (its FIN, an RST, a TLS
+    /// close_notify or stray bytes), an error, or bytes left over from the
+    /// last response mean that it must not be used. Only for a connection
+    /// with no operation pending.
+    bool is_alive() noexcept;
+
+    /// Closes the socket at once (no TLS close_notify: the peer learns from the FIN).
+    void close() noexcept;
+
+    beast::flat_buffer buffer;
+    std::size_t requests = 0;  ///< responses fully received on this connection
+    steady::time_point idle_since{};
+    bool connected = false;
+    std::uint64_t id;
+
+  private:
+    std::optional<beast::tcp_stream> plain_;
+    std::optional<detail::tls_stream> tls_;
+};
+
+}  // namespace openai::images::detail
