@@ -7,17 +7,22 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "connection_pool.hpp"
 #include "pool_core.hpp"
@@ -482,9 +487,54 @@ asio::awaitable<void> acquire_into(detail::connection_pool& pool, detail::pool_l
     into = std::move(got.second);
 }
 
+// Takes a connection `rounds` times, holds it across a yield (so that others
+// queue behind it) and gives it back, counting what went wrong: Boost.Test's
+// assertions are for the main thread only.
+asio::awaitable<void> take_turns(detail::connection_pool& pool, const detail::stats_counters& stats,
+                                 std::uint64_t limit, int rounds, int& granted,
+                                 std::atomic<int>& failures) {
+    const auto ex = co_await asio::this_coro::executor;
+    for (int i = 0; i < rounds; ++i) {
+        auto got = co_await pool.acquire(here, steady::time_point::max());
+        if (got.first || !got.second || stats.open_connections.load() > limit)
+            ++failures;
+        co_await asio::post(ex, asio::use_awaitable);
+        got.second.give_back(i % 2 == 0);
+        ++granted;
+    }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(pool_lease)
+
+BOOST_AUTO_TEST_CASE(many_threads_share_two_slots_without_losing_one) {
+    constexpr int workers = 16, rounds = 50;
+    lease_case lc(2);
+    std::vector<int> granted(workers, 0);
+    std::atomic<int> failures{0};
+    for (int w = 0; w < workers; ++w) {
+        // Each worker on a strand of its own: the wake-ups cross threads.
+        asio::co_spawn(asio::make_strand(lc.ioc),
+                       take_turns(lc.pool, lc.stats, 2, rounds, granted[std::size_t(w)], failures),
+                       [&failures](std::exception_ptr e) {
+                           if (e)
+                               ++failures;
+                       });
+    }
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([&lc] { lc.ioc.run(); });
+    lc.ioc.run();
+    for (auto& t : threads)
+        t.join();
+    BOOST_TEST(failures.load() == 0);
+    for (int w = 0; w < workers; ++w)
+        BOOST_TEST(granted[std::size_t(w)] == rounds);
+    BOOST_TEST(lc.open() == 0u);
+    BOOST_TEST(lc.stats.idle_connections.load() == 0u);
+    BOOST_TEST(lc.stats.pool_waits.load() > 0u);
+}
 
 BOOST_AUTO_TEST_CASE(a_lease_destroyed_by_an_exception_frees_its_slot) {
     lease_case lc;
