@@ -4,27 +4,24 @@
 #pragma once
 
 #include <openai/images/error.hpp>
+#include <openai/images/model_capabilities.hpp>
 #include <openai/images/models.hpp>
+#include <openai/images/validate_options.hpp>
 
-#include <cstdint>
 #include <optional>
 #include <string_view>
 
 namespace openai::images {
 
-struct validate_options {
-    /// false: every request is accepted as it is (an OpenAI-compatible server
-    /// with other rules, or a rule of the API that changed before this library).
-    bool enabled = true;
-};
-
 /// Checks a request. Returns the first rule broken, with diag.param() naming the
 /// field and diag.message() the value given and what the model allows.
 ///
-/// Which rules apply depends on the model: dall-e-2, dall-e-3 and the GPT image
-/// models (gpt-image-1, gpt-image-1-mini, gpt-image-1.5, gpt-image-2 and its
-/// snapshots, chatgpt-image-latest) each have their own. A model string this
-/// library does not know gets only the model-independent checks: prompt present
+/// Which rules apply depends on the model: its row (model_capabilities.hpp),
+/// from opts.models, else from the process-wide registry, which holds the
+/// built-in rows of dall-e-2, dall-e-3 and the GPT image models (gpt-image-1,
+/// gpt-image-1-mini, gpt-image-1.5, gpt-image-2 and its snapshot,
+/// chatgpt-image-latest) and those registered at run time. A model string
+/// without a row gets only the model-independent checks: prompt present
 /// and at most 32000 characters, n in 1..10, output_compression in 0..100,
 /// partial_images in 0..3, size `auto` or `WIDTHxHEIGHT`, 1 to 16 input images
 /// that can be read, a PNG mask with the first image's dimensions.
@@ -36,18 +33,16 @@ struct validate_options {
 /// gpt-image-1.5 and variations as dall-e-2, the API's defaults.
 ///
 /// Reads image files' headers (a few bytes each); does no other I/O.
-error_code validate(const CreateImageRequest& req, diagnostics& diag, validate_options opts = {});
+/// Thread-safe: rows may be registered meanwhile (the row current when the
+/// call starts is used).
+error_code validate(const CreateImageRequest& req, diagnostics& diag,
+                    const validate_options& opts = {});
 error_code validate(const CreateImageEditRequest& req, diagnostics& diag,
-                    validate_options opts = {});
+                    const validate_options& opts = {});
 error_code validate(const CreateImageVariationRequest& req, diagnostics& diag,
-                    validate_options opts = {});
+                    const validate_options& opts = {});
 
 /// `WIDTHxHEIGHT` with two positive decimal integers; nullopt otherwise.
-struct image_dimensions {
-    std::uint32_t width = 0;
-    std::uint32_t height = 0;
-    friend bool operator==(const image_dimensions&, const image_dimensions&) = default;
-};
 std::optional<image_dimensions> parse_size(std::string_view size) noexcept;
 
 }  // namespace openai::images
