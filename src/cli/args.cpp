@@ -49,6 +49,28 @@ std::vector<std::string_view> values_of() {
     return out;
 }
 
+// The models worth choosing: those validation has rules for (the library's
+// table, newest first), without dated snapshots such as gpt-image-2-2026-04-21.
+std::vector<std::string_view> model_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> all = oi::known_models();
+        std::erase_if(all, [](std::string_view m) {
+            constexpr std::string_view date = "-YYYY-MM-DD";
+            if (m.size() <= date.size())
+                return false;
+            const std::string_view tail = m.substr(m.size() - date.size());
+            for (std::size_t i = 0; i < date.size(); ++i) {
+                const bool digit = tail[i] >= '0' && tail[i] <= '9';
+                if (date[i] == '-' ? tail[i] != '-' : !digit)
+                    return false;
+            }
+            return true;
+        });
+        return all;
+    }();
+    return {names.begin(), names.end()};
+}
+
 // Which subcommands take a flag.
 enum : unsigned {
     gen = 1u << 0,
@@ -133,13 +155,10 @@ const std::vector<flag_spec>& flags() {
         request_flag("mask", "FILE", kind::path,
                      "a PNG whose transparent pixels mark where to edit; same size as the first "
                      "image"),
-        // Not ImageModel's constants: the models worth choosing, newest first,
-        // without dated snapshots.
         request_flag("model", "MODEL", kind::model,
                      "the model; another name is sent as given (only the checks that hold for "
                      "every model apply)",
-                     {"gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini",
-                      "chatgpt-image-latest", "dall-e-3", "dall-e-2"},
+                     model_names(),
                      "without --model the server chooses the model, and only the checks that "
                      "hold for every model are made before sending (edits are checked as "
                      "gpt-image-1.5, variations as dall-e-2). OpenAI retired dall-e-2 and "
