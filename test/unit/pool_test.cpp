@@ -40,7 +40,6 @@ struct fake_clock {
     using rep = duration::rep;
     using period = duration::period;
     using time_point = std::chrono::time_point<fake_clock, duration>;
-    static constexpr bool is_steady = true;
 };
 
 struct fake_connection {
