@@ -162,14 +162,12 @@ asio::awaitable<bool> admit(batch_state& st, double images, asio::steady_timer& 
     }
 }
 
+// Every operation of the table is a batch_request alternative: one call for all.
 asio::awaitable<std::tuple<error_code, ImagesResponse>> perform(client& c, batch_request& req,
+                                                                request_options opts,
                                                                 diagnostics& diag) {
-    if (auto* g = std::get_if<CreateImageRequest>(&req))
-        co_return co_await c.async_create_image(*g, diag, tuple_awaitable);
-    if (auto* e = std::get_if<CreateImageEditRequest>(&req))
-        co_return co_await c.async_create_image_edit(*e, diag, tuple_awaitable);
-    co_return co_await c.async_create_image_variation(std::get<CreateImageVariationRequest>(req),
-                                                      diag, tuple_awaitable);
+    co_return co_await std::visit(
+        [&](auto& r) { return c.async_execute(r, std::move(opts), diag, tuple_awaitable); }, req);
 }
 
 asio::awaitable<void> worker(std::shared_ptr<batch_state> st) {
@@ -187,9 +185,13 @@ asio::awaitable<void> worker(std::shared_ptr<batch_state> st) {
         ++st->progress.in_flight;
         st->report();
         batch_result& out = st->results[i];
-        // Retries are reported from the client's strand: hop to the batch's.
-        out.diag.on_retry = [weak = std::weak_ptr<batch_state>(st), i](const attempt_record& a,
-                                                                       const response_metadata& m) {
+        // Retries are reported from the operation's strand: hop to the batch's.
+        request_options per_request;
+        per_request.on_retry = [weak = std::weak_ptr<batch_state>(st), i,
+                                also = st->c.options().on_retry](const attempt_record& a,
+                                                                 const response_metadata& m) {
+            if (also)
+                also(a, m);
             if (auto s = weak.lock()) {
                 asio::post(s->strand,
                            [s, i, ec = a.ec, status = a.status, backoff = a.backoff, meta = m] {
@@ -204,10 +206,10 @@ asio::awaitable<void> worker(std::shared_ptr<batch_state> st) {
                            });
             }
         };
-        auto [ec, response] = co_await perform(st->c, st->requests[i], out.diag);
+        auto [ec, response] =
+            co_await perform(st->c, st->requests[i], std::move(per_request), out.diag);
         out.ec = ec;
         out.response = std::move(response);
-        out.diag.on_retry = nullptr;
         --st->progress.in_flight;
         if (st->retried[i])
             --st->progress.retrying;

@@ -1,5 +1,7 @@
 #include "connection_pool.hpp"
 
+#include <boost/asio/strand.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -85,7 +87,10 @@ struct pool_state {
     }
 
     std::unique_ptr<connection> make_connection(const origin& o) {
-        return std::make_unique<connection>(executor, ctx, o.tls,
+        // Each connection on a strand of its own: its I/O and its timers are
+        // never run by two threads at once, and different connections run on
+        // as many threads as run the io_context.
+        return std::make_unique<connection>(asio::make_strand(executor), ctx, o.tls,
                                             next_id.fetch_add(1, std::memory_order_relaxed));
     }
 

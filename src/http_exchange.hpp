@@ -133,14 +133,14 @@ inline exchange_result read_failure(error_code ec, bool body, steady::time_point
 /// was read past it. `expire(tp)` arms the stream's timeout for the next
 /// operations (steady::time_point::max(): none). `reused`: the connection
 /// carried a response before, so a failure before any response byte is stale.
-/// `mode`: what becomes of a 2xx body (see response_body).
+/// `sink`: where a 2xx body goes (null: kept as text; see response_body).
 template <class Stream, class Expire, class Body>
 asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& buffer,
                                                 Expire expire, bool reused,
                                                 http::request<Body>& req,
                                                 steady::time_point deadline, const timeouts& t,
                                                 const limits& l, exchange_counters stats,
-                                                body_mode mode) {
+                                                body_sink* sink) {
     constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
     exchange_result r;
     const auto cs = co_await asio::this_coro::cancellation_state;
@@ -180,7 +180,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     expire(phase_end(t.response_header, deadline));
     for (int interim = 0;; ++interim) {
         parser.emplace();
-        parser->get().body().mode = mode;
+        parser->get().body().sink = sink;
         parser->header_limit(l.max_response_header);
         parser->body_limit(l.max_response_body);
         auto [ec, n] = co_await http::async_read_header(s, buffer, *parser, tuple_awaitable);

@@ -67,7 +67,7 @@ template <class Stream, class Body>
 asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::request<Body>& req,
                                              steady::time_point deadline, const timeouts& t,
                                              const limits& l, stats_counters& stats,
-                                             body_mode mode) {
+                                             body_sink* sink) {
     auto expire = [&c](steady::time_point tp) {
         if (tp == steady::time_point::max())
             c.lowest().expires_never();
@@ -77,7 +77,7 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
     // Named, not a braced temporary: GCC 12 (only) miscompiles those inside co_await.
     const exchange_counters counters{stats.requests, stats.bytes_sent, stats.bytes_received};
     auto r = co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l,
-                                     counters, mode);
+                                     counters, sink);
     if (!r.ec)
         ++c.requests;
     if constexpr (std::is_same_v<Stream, tls_stream>)
@@ -89,10 +89,10 @@ template <class Body>
 asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>& req,
                                               steady::time_point deadline, const timeouts& t,
                                               const limits& l, stats_counters& stats,
-                                              body_mode mode) {
+                                              body_sink* sink) {
     if (c.is_tls())
-        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats, mode);
-    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats, mode);
+        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats, sink);
+    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats, sink);
 }
 
 }  // namespace
@@ -212,14 +212,14 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats, body_mode mode) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats, mode);
+                                          const limits& l, stats_counters& stats, body_sink* sink) {
+    co_return co_await exchange_any(c, req, deadline, t, l, stats, sink);
 }
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats, body_mode mode) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats, mode);
+                                          const limits& l, stats_counters& stats, body_sink* sink) {
+    co_return co_await exchange_any(c, req, deadline, t, l, stats, sink);
 }
 
 }  // namespace openai::images::detail

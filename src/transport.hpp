@@ -20,13 +20,13 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          steady::time_point deadline, const timeouts& t,
                                          stats_counters& stats);
 
-/// Writes the request and reads the whole response; `mode`: what becomes of
-/// a 2xx body (kept as text, or parsed as an images response as it is read).
+/// Writes the request and reads the whole response; `sink`: where a 2xx body
+/// goes as it is read (null: kept as text in the response).
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats, body_mode mode);
+                                          const limits& l, stats_counters& stats, body_sink* sink);
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
-                                          const limits& l, stats_counters& stats, body_mode mode);
+                                          const limits& l, stats_counters& stats, body_sink* sink);
 
 }  // namespace openai::images::detail

@@ -12,6 +12,7 @@
 #include <openai/images/json.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/multipart.hpp>
+#include <openai/images/operations.hpp>
 #include <openai/images/options.hpp>
 #include <openai/images/save.hpp>
 #include <openai/images/stats.hpp>

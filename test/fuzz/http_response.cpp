@@ -140,7 +140,7 @@ asio::awaitable<void> exchange(memory_stream& s, http::request<http::string_body
     const detail::exchange_counters counters{out.requests, out.bytes_sent, out.bytes_received};
     const no_expire expire;
     out.result = co_await detail::write_and_read(s, buffer, expire, reused, req, deadline, t, l,
-                                                 counters, detail::body_mode::text);
+                                                 counters, nullptr);
 }
 
 http::request<http::string_body> make_request() {

@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(the_api_key_appears_in_no_message) {
         texts.emplace_back(d.message());
         texts.emplace_back(d.param());
         texts.emplace_back(ec.message());
-        for (const auto& a : d.attempts())
+        for (const auto& a : d.failed_attempts())
             texts.push_back(a.message);
         texts.push_back(oi::api_error(ec, d).what());
     };

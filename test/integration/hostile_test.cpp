@@ -267,7 +267,7 @@ BOOST_AUTO_TEST_CASE(connection_closed_mid_body_is_a_truncated_response) {
     h::server s({.head = head}, h::tls_mode::none);
     hostile_case f(s, [](auto& o) { o.retry.max_retries = 2; });
     BOOST_TEST(f.generate().ec == oi::client_errc::truncated_response);
-    BOOST_TEST(f.diag.attempts().size() == 2u);
+    BOOST_TEST(f.diag.failed_attempts().size() == 2u);
     BOOST_TEST(s.requests() == 3u);
 }
 

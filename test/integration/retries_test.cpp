@@ -45,9 +45,9 @@ BOOST_AUTO_TEST_CASE(server_error_is_retried_then_succeeds) {
     auto r = f.generate();
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
     BOOST_TEST(f.diag.response().attempts == 2u);
-    BOOST_REQUIRE_EQUAL(f.diag.attempts().size(), 1u);
-    BOOST_TEST(f.diag.attempts()[0].ec == oi::api_errc::server_error);
-    BOOST_TEST(f.diag.attempts()[0].status == 500u);
+    BOOST_REQUIRE_EQUAL(f.diag.failed_attempts().size(), 1u);
+    BOOST_TEST(f.diag.failed_attempts()[0].ec == oi::api_errc::server_error);
+    BOOST_TEST(f.diag.failed_attempts()[0].status == 500u);
     BOOST_TEST(f.c.stats().retries == 1u);
 }
 
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(persistent_503_gives_up_after_max_retries) {
     BOOST_TEST(r.ec == oi::api_errc::server_error);
     BOOST_TEST(f.diag.response().attempts == 3u);
     BOOST_TEST(f.diag.response().status == 503u);
-    BOOST_TEST(f.diag.attempts().size() == 2u);
+    BOOST_TEST(f.diag.failed_attempts().size() == 2u);
     BOOST_TEST(server.requests().size() == 3u);
 }
 
@@ -107,8 +107,8 @@ BOOST_AUTO_TEST_CASE(retry_after_ms_is_honoured) {
     const auto recs = server.requests();
     BOOST_REQUIRE_EQUAL(recs.size(), 2u);
     BOOST_TEST(gap(recs, 1) >= 300ms);
-    BOOST_TEST(f.diag.attempts().at(0).backoff == 300ms);
-    BOOST_TEST(f.diag.attempts().at(0).ec == oi::api_errc::rate_limited);
+    BOOST_TEST(f.diag.failed_attempts().at(0).backoff == 300ms);
+    BOOST_TEST(f.diag.failed_attempts().at(0).ec == oi::api_errc::rate_limited);
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_seconds_is_honoured) {
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(retry_after_over_the_cap_falls_back_to_the_computed_backoff
     server.push_fault(
         {.what = t::fault::kind::status, .status = 429, .headers = {{"retry-after", "3600"}}});
     BOOST_REQUIRE(!f.generate().ec);
-    BOOST_TEST(f.diag.attempts().at(0).backoff <= 5ms);  // max_backoff of the test options
+    BOOST_TEST(f.diag.failed_attempts().at(0).backoff <= 5ms);  // max_backoff of the test options
 }
 
 BOOST_AUTO_TEST_CASE(x_should_retry_decides) {
@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(resets_and_truncation_are_retried) {
         BOOST_TEST_CONTEXT("fault " << static_cast<int>(what)) {
             BOOST_TEST(!r.ec, r.ec.message());
             BOOST_TEST(f.diag.response().attempts == 2u);
-            BOOST_TEST(f.diag.attempts().size() == 1u);
+            BOOST_TEST(f.diag.failed_attempts().size() == 1u);
             BOOST_TEST(server.requests().size() == 2u);
         }
     }

@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(response_header_timeout_is_retried) {
     fault_case f(server, [](auto& o) { o.timeout.response_header = 200ms; });
     server.push_fault({.latency = 10'000ms});
     BOOST_TEST(!f.generate().ec);
-    BOOST_TEST(f.diag.attempts().at(0).ec == oi::client_errc::response_header_timeout);
+    BOOST_TEST(f.diag.failed_attempts().at(0).ec == oi::client_errc::response_header_timeout);
 }
 
 BOOST_AUTO_TEST_CASE(body_idle_timeout) {

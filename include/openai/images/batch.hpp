@@ -5,6 +5,7 @@
 #pragma once
 
 #include <openai/images/client.hpp>
+#include <openai/images/operations.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
@@ -20,9 +21,8 @@
 
 namespace openai::images {
 
-/// One request of a batch.
-using batch_request =
-    std::variant<CreateImageRequest, CreateImageEditRequest, CreateImageVariationRequest>;
+/// One request of a batch: of any operation of the table (operations.hpp).
+using batch_request = any_images_request;
 
 /// The outcome of one request: a response, or an error with its diagnostics.
 struct batch_result {

@@ -1,10 +1,11 @@
-// The client: the three Images operations over a pool of keep-alive HTTPS
+// The client: the Images operations over a pool of keep-alive HTTPS
 // connections, with retries, per-phase timeouts and per-operation cancellation,
 // usable from coroutines and with any Asio completion token.
 #pragma once
 
 #include <openai/images/error.hpp>
 #include <openai/images/models.hpp>
+#include <openai/images/operations.hpp>
 #include <openai/images/options.hpp>
 #include <openai/images/stats.hpp>
 
@@ -13,24 +14,35 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include <cstdint>
 #include <memory>
+#include <string>
 
 namespace openai::images {
 
-namespace detail {
-class client_impl;
-}
-
-/// The completion signature of every operation.
+/// The completion signature of every images operation.
 using images_signature = void(error_code, ImagesResponse);
 using images_handler = boost::asio::any_completion_handler<images_signature>;
+/// The completion signature of async_download: the body's bytes.
+using download_signature = void(error_code, std::string);
+using download_handler = boost::asio::any_completion_handler<download_signature>;
+
+namespace detail {
+class client_impl;
+template <class Request>
+void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
+                     std::shared_ptr<const request_options> opts, diagnostics* diag,
+                     images_handler handler);
+void start_download(const std::shared_ptr<client_impl>& impl, std::string url, diagnostics* diag,
+                    download_handler handler);
+}  // namespace detail
 
 /// A client of the OpenAI Images API.
 ///
 /// Thread safety: all member functions may be called from any thread at the
-/// same time. The client's own work runs on a strand of the executor it was
-/// given, so the io_context may be run by several threads.
+/// same time. Each operation runs on a strand of its own and each connection's
+/// I/O on the connection's strand; only the pool's bookkeeping is shared, so
+/// an io_context run by N threads spreads the TLS, HTTP and decoding work of
+/// many operations over N cores.
 ///
 /// Lifetime: operations in progress keep the client's internals alive; the
 /// client object itself may be destroyed before they complete (idle
@@ -39,8 +51,10 @@ class client {
   public:
     using executor_type = boost::asio::any_io_executor;
 
-    /// Throws client_error for a base_url that is not http(s) and for a TLS
-    /// CA file that cannot be loaded.
+    /// Throws client_error for options that cannot be used: a base_url that
+    /// is not http(s) or has a port outside 1..65535, a header value with a
+    /// control character, a TLS CA file that cannot be loaded, pool limits
+    /// out of range.
     client(executor_type ex, client_options opts);
     ~client();
     client(client&&) noexcept;
@@ -52,15 +66,20 @@ class client {
     const client_options& options() const noexcept;
     client_stats stats() const noexcept;
 
-    /// POST /images/generations.
+    /// Any operation of the table (operations.hpp), chosen by the request's
+    /// type: POST /images/generations for a CreateImageRequest, and so on.
     ///
     /// Validates the request (unless options().validation.enabled is false),
-    /// sends it as JSON on a pooled connection and decodes the response,
-    /// retrying as options().retry says. Completion signature
-    /// void(error_code, ImagesResponse); the handler runs on its associated
-    /// executor. `diag` must stay alive until completion; it receives the
-    /// failing field or the API's error detail, the response metadata (status,
-    /// request id, rate limits, attempts) and every failed attempt.
+    /// sends it (JSON, or multipart with files streamed from disk and
+    /// replayed byte for byte on a retry) on a pooled connection and decodes
+    /// the response, retrying as the retry policy says. `opts` overrides the
+    /// client's timeouts, retry policy and retry observer for this operation
+    /// only. Completion signature void(error_code, ImagesResponse); the
+    /// handler runs on its associated executor. `diag` must stay alive until
+    /// completion; it receives the failing field or the API's error detail,
+    /// the response metadata (status, request id, rate limits, attempt
+    /// count) and every failed attempt that was retried. Borrowed memory
+    /// files must stay alive until completion.
     ///
     /// Cancellation: terminal, partial and total cancellation through the
     /// token's cancellation slot complete the operation promptly with
@@ -69,43 +88,36 @@ class client {
     ///
     /// Errors: client_errc (validation, files, timeouts, pool, decoding),
     /// api_errc (the API's answer), Asio/SSL errors (network, certificates).
-    template <class CompletionToken>
-    auto async_create_image(CreateImageRequest req, diagnostics& diag, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, images_signature>(
-            initiate<CreateImageRequest>{impl_}, token, std::move(req), &diag);
+    template <images_operation Request, class CompletionToken>
+    auto async_execute(Request req, request_options opts, diagnostics& diag,
+                       CompletionToken&& token) {
+        return initiate_operation(std::move(req), &opts, &diag, token);
     }
-    template <class CompletionToken>
-    auto async_create_image(CreateImageRequest req, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, images_signature>(
-            initiate<CreateImageRequest>{impl_}, token, std::move(req), nullptr);
+    template <images_operation Request, class CompletionToken>
+    auto async_execute(Request req, diagnostics& diag, CompletionToken&& token) {
+        return initiate_operation(std::move(req), nullptr, &diag, token);
     }
-
-    /// POST /images/edits as multipart/form-data; files are streamed from disk
-    /// and replayed byte for byte on a retry. Otherwise as async_create_image.
-    /// Borrowed memory files must stay alive until completion.
-    template <class CompletionToken>
-    auto async_create_image_edit(CreateImageEditRequest req, diagnostics& diag,
-                                 CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, images_signature>(
-            initiate<CreateImageEditRequest>{impl_}, token, std::move(req), &diag);
-    }
-    template <class CompletionToken>
-    auto async_create_image_edit(CreateImageEditRequest req, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, images_signature>(
-            initiate<CreateImageEditRequest>{impl_}, token, std::move(req), nullptr);
+    template <images_operation Request, class CompletionToken>
+    auto async_execute(Request req, CompletionToken&& token) {
+        return initiate_operation(std::move(req), nullptr, nullptr, token);
     }
 
-    /// POST /images/variations as multipart/form-data. Otherwise as async_create_image_edit.
-    template <class CompletionToken>
-    auto async_create_image_variation(CreateImageVariationRequest req, diagnostics& diag,
-                                      CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, images_signature>(
-            initiate<CreateImageVariationRequest>{impl_}, token, std::move(req), &diag);
+    /// POST /images/generations: async_execute for a CreateImageRequest.
+    template <class... Args>
+    auto async_create_image(CreateImageRequest req, Args&&... args) {
+        return async_execute(std::move(req), std::forward<Args>(args)...);
     }
-    template <class CompletionToken>
-    auto async_create_image_variation(CreateImageVariationRequest req, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, images_signature>(
-            initiate<CreateImageVariationRequest>{impl_}, token, std::move(req), nullptr);
+    /// POST /images/edits as multipart/form-data: async_execute for a
+    /// CreateImageEditRequest.
+    template <class... Args>
+    auto async_create_image_edit(CreateImageEditRequest req, Args&&... args) {
+        return async_execute(std::move(req), std::forward<Args>(args)...);
+    }
+    /// POST /images/variations (a legacy endpoint) as multipart/form-data:
+    /// async_execute for a CreateImageVariationRequest.
+    template <class... Args>
+    auto async_create_image_variation(CreateImageVariationRequest req, Args&&... args) {
+        return async_execute(std::move(req), std::forward<Args>(args)...);
     }
 
     /// GET `url` (an image URL of a response; any http(s) origin, each with its
@@ -124,42 +136,47 @@ class client {
             initiate_download{impl_}, token, std::move(url), nullptr);
     }
 
-    /// Coroutine forms: throw api_error (a system_error carrying the HTTP
-    /// status, the API's error type, code, param and message, and the request id).
+    /// Coroutine forms: the response, or an exception. A failure the API
+    /// answered (an api_errc) throws api_error (the HTTP status, the API's
+    /// error type, code, param and message, the request id); one found on
+    /// this side (validation, files, network, timeouts, decoding) throws
+    /// client_error with the diagnostics' message and field.
+    template <images_operation Request>
+    boost::asio::awaitable<ImagesResponse> execute(Request req, request_options opts = {});
     boost::asio::awaitable<ImagesResponse> create_image(CreateImageRequest req);
     boost::asio::awaitable<ImagesResponse> create_image_edit(CreateImageEditRequest req);
     boost::asio::awaitable<ImagesResponse> create_image_variation(CreateImageVariationRequest req);
 
-    using download_signature = void(error_code, std::string);
-    using download_handler = boost::asio::any_completion_handler<download_signature>;
-
   private:
-    struct initiate_download {
-        std::shared_ptr<detail::client_impl> impl;
-        template <class Handler>
-        void operator()(Handler&& handler, std::string url, diagnostics* diag) const {
-            start_download(impl, std::move(url), diag,
-                           download_handler(std::forward<Handler>(handler)));
-        }
-    };
-    static void start_download(const std::shared_ptr<detail::client_impl>& impl, std::string url,
-                               diagnostics* diag, download_handler handler);
+    template <class Request, class CompletionToken>
+    auto initiate_operation(Request req, request_options* opts, diagnostics* diag,
+                            CompletionToken& token) {
+        // Kept only when given: the other operations use the client's own.
+        std::shared_ptr<const request_options> own;
+        if (opts)
+            own = std::make_shared<const request_options>(std::move(*opts));
+        return boost::asio::async_initiate<CompletionToken, images_signature>(
+            initiate<Request>{impl_}, token, std::move(req), std::move(own), diag);
+    }
 
     template <class Request>
     struct initiate {
         std::shared_ptr<detail::client_impl> impl;
         template <class Handler>
-        void operator()(Handler&& handler, Request req, diagnostics* diag) const {
-            start(impl, std::move(req), diag, images_handler(std::forward<Handler>(handler)));
+        void operator()(Handler&& handler, Request req, std::shared_ptr<const request_options> opts,
+                        diagnostics* diag) const {
+            detail::start_operation(impl, std::move(req), std::move(opts), diag,
+                                    images_handler(std::forward<Handler>(handler)));
         }
     };
-
-    static void start(const std::shared_ptr<detail::client_impl>& impl, CreateImageRequest req,
-                      diagnostics* diag, images_handler handler);
-    static void start(const std::shared_ptr<detail::client_impl>& impl, CreateImageEditRequest req,
-                      diagnostics* diag, images_handler handler);
-    static void start(const std::shared_ptr<detail::client_impl>& impl,
-                      CreateImageVariationRequest req, diagnostics* diag, images_handler handler);
+    struct initiate_download {
+        std::shared_ptr<detail::client_impl> impl;
+        template <class Handler>
+        void operator()(Handler&& handler, std::string url, diagnostics* diag) const {
+            detail::start_download(impl, std::move(url), diag,
+                                   download_handler(std::forward<Handler>(handler)));
+        }
+    };
 
     std::shared_ptr<detail::client_impl> impl_;
 };

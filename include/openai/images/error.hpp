@@ -186,14 +186,10 @@ class diagnostics {
     const response_metadata& response() const noexcept { return response_; }
     response_metadata& response() noexcept { return response_; }
 
-    /// Called on the client's strand before the wait of each retry, with the
-    /// attempt that failed and the metadata of its response (status 0 when
-    /// none came). Not cleared by clear(). Must not block.
-    std::function<void(const attempt_record&, const response_metadata&)> on_retry{};
-
-    /// The attempts that failed and were retried, oldest first.
-    const std::vector<attempt_record>& attempts() const noexcept { return attempts_; }
-    std::vector<attempt_record>& attempts() noexcept { return attempts_; }
+    /// The attempts that failed and were retried, oldest first (the count of
+    /// all attempts, the last one included, is response().attempts).
+    const std::vector<attempt_record>& failed_attempts() const noexcept { return attempts_; }
+    std::vector<attempt_record>& failed_attempts() noexcept { return attempts_; }
 
     void clear() noexcept {
         message_.clear();

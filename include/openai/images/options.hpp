@@ -3,12 +3,15 @@
 // limits and TLS. Every field has a default that works against api.openai.com.
 #pragma once
 
-#include <openai/images/validate.hpp>
+#include <openai/images/error.hpp>
+#include <openai/images/validate_options.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace boost::asio::ssl {
@@ -82,6 +85,21 @@ struct limits {
     std::uint32_t max_response_header = 64 * 1024;
 };
 
+/// Called before the wait of each retry, with the attempt that failed and the
+/// metadata of its response (status 0 when none came). Runs on the
+/// operation's strand; must not block. It may be called from several threads
+/// at once for different operations.
+using retry_observer = std::function<void(const attempt_record&, const response_metadata&)>;
+
+/// What one operation may set for itself (client::async_execute), each unset
+/// field taking the client's: the official SDKs' per-request options.
+struct request_options {
+    std::optional<timeouts> timeout{};
+    std::optional<retry_policy> retry{};
+    /// Called instead of client_options::on_retry when set.
+    retry_observer on_retry{};
+};
+
 struct client_options {
     /// Where the API lives; http:// works for local OpenAI-compatible servers.
     std::string base_url = "https://api.openai.com/v1";
@@ -102,6 +120,9 @@ struct client_options {
     /// when the body ends. Invalid base64 fails the operation with the
     /// base64_decode error, its param `data[i].b64_json`.
     bool decode_b64_json = false;
+    /// Called before the wait of each retry of every operation (see
+    /// retry_observer); request_options::on_retry replaces it for one.
+    retry_observer on_retry{};
 
     /// Defaults, overridden where set (and not empty) by OPENAI_API_KEY
     /// (api_key), OPENAI_BASE_URL (base_url), OPENAI_ORG_ID (organization),
