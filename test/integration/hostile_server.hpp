@@ -54,6 +54,23 @@ struct script {
     ending end = ending::close_notify;
 };
 
+// Reads one request's head and its Content-Length body into nowhere.
+template <class Stream>
+asio::awaitable<void> read_request(Stream& s, std::string& in) {
+    const auto head_end = co_await asio::async_read_until(s, asio::dynamic_buffer(in), "\r\n\r\n",
+                                                          asio::use_awaitable);
+    std::size_t length = 0;
+    const auto head = in.substr(0, head_end);
+    if (const auto at = head.find("Content-Length: "); at != std::string::npos)
+        length = std::stoul(head.substr(at + 16));
+    if (in.size() < head_end + length) {
+        co_await asio::async_read(s, asio::dynamic_buffer(in),
+                                  asio::transfer_exactly(head_end + length - in.size()),
+                                  asio::use_awaitable);
+    }
+    in.erase(0, head_end + length);
+}
+
 class server {
   public:
     server(script s, tls_mode mode) : script_(std::move(s)), mode_(mode) {
@@ -156,23 +173,6 @@ class server {
             raw.close();
             co_return;
         }
-    }
-
-    // Reads one request's head and its Content-Length body into nowhere.
-    template <class Stream>
-    asio::awaitable<void> read_request(Stream& s, std::string& in) {
-        const auto head_end = co_await asio::async_read_until(s, asio::dynamic_buffer(in),
-                                                              "\r\n\r\n", asio::use_awaitable);
-        std::size_t length = 0;
-        const auto head = in.substr(0, head_end);
-        if (const auto at = head.find("Content-Length: "); at != std::string::npos)
-            length = std::stoul(head.substr(at + 16));
-        if (in.size() < head_end + length) {
-            co_await asio::async_read(s, asio::dynamic_buffer(in),
-                                      asio::transfer_exactly(head_end + length - in.size()),
-                                      asio::use_awaitable);
-        }
-        in.erase(0, head_end + length);
     }
 
     const script script_;

@@ -96,7 +96,7 @@ class raw_server {
         try {
             std::string in;
             for (;;) {
-                co_await read_request(sock, in);
+                co_await hostile::read_request(sock, in);
                 requests_.fetch_add(1);
                 co_await asio::async_write(sock, asio::buffer(answer), asio::use_awaitable);
                 if (close_after_answer_) {
@@ -112,22 +112,6 @@ class raw_server {
         } catch (const std::exception&) {
             // The client closed its connection.
         }
-    }
-
-    // Reads one request's head and its Content-Length body into nowhere.
-    static asio::awaitable<void> read_request(tcp::socket& sock, std::string& in) {
-        const auto head_end = co_await asio::async_read_until(sock, asio::dynamic_buffer(in),
-                                                              "\r\n\r\n", asio::use_awaitable);
-        std::size_t length = 0;
-        const auto head = in.substr(0, head_end);
-        if (const auto at = head.find("Content-Length: "); at != std::string::npos)
-            length = std::stoul(head.substr(at + 16));
-        if (in.size() < head_end + length) {
-            co_await asio::async_read(sock, asio::dynamic_buffer(in),
-                                      asio::transfer_exactly(head_end + length - in.size()),
-                                      asio::use_awaitable);
-        }
-        in.erase(0, head_end + length);
     }
 
     const bool close_after_answer_;

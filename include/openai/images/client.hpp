@@ -50,6 +50,8 @@ void start_download(const std::shared_ptr<client_impl>& impl, std::string url, d
 class client {
   public:
     using executor_type = boost::asio::any_io_executor;
+    using download_signature = images::download_signature;
+    using download_handler = images::download_handler;
 
     /// Throws client_error for options that cannot be used: a base_url that
     /// is not http(s) or has a port outside 1..65535, a header value with a
