@@ -156,8 +156,10 @@ int main(int argc, char** argv) {
     }
     try {
         asio::io_context ioc;
-        oi::client client(ioc.get_executor(),
-                          oi::client_options::from_env());  // the one shared client
+        auto options = oi::client_options::from_env();
+        // The io_context runs on several threads: spread the client's work over them.
+        options.strand_per_operation = true;
+        oi::client client(ioc.get_executor(), options);  // the one shared client
         auto listen_strand = asio::make_strand(ioc);
         tcp::acceptor acceptor(
             listen_strand, {asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)});

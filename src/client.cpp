@@ -31,11 +31,13 @@ namespace detail {
 
 client_impl::client_impl(asio::any_io_executor ex, client_options o)
     : executor(std::move(ex)),
+      strand(asio::make_strand(executor)),
       opts(std::move(o)),
       endpoint(opts),
       owned_ctx(opts.tls.context ? nullptr : make_tls_context(opts.tls)),
       ctx(opts.tls.context ? opts.tls.context.get() : owned_ctx.get()),
-      pool(executor, opts.pool, ctx, counters),
+      pool(opts.strand_per_operation ? executor : asio::any_io_executor(strand), opts.pool, ctx,
+           counters, opts.strand_per_operation),
       connector(make_direct_connector()) {}
 
 namespace {
@@ -265,6 +267,13 @@ asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl,
 
 }  // namespace
 
+// The client's strand, or a new one when each operation has its own.
+asio::any_io_executor operation_strand(const client_impl& impl) {
+    if (impl.opts.strand_per_operation)
+        return asio::make_strand(impl.executor);
+    return impl.strand;
+}
+
 // Validation and encoding run here, at initiation, on the caller's thread:
 // the request object itself never enters a coroutine frame, so a request
 // waiting for a connection holds only its encoded form. Each operation runs
@@ -288,7 +297,7 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
     } catch (...) {
         ec = error_from_exception(d);
     }
-    auto strand = asio::make_strand(impl->executor);
+    auto strand = operation_strand(*impl);
     if (ec) {
         asio::co_spawn(std::move(strand), failed_operation(ec), std::move(done));
         return;
@@ -300,7 +309,7 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
 void start_download(const std::shared_ptr<client_impl>& impl, std::string url, diagnostics* diag,
                     download_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
-    asio::co_spawn(asio::make_strand(impl->executor), run_download(impl, std::move(url), diag),
+    asio::co_spawn(operation_strand(*impl), run_download(impl, std::move(url), diag),
                    op_completion<download_handler, std::string>{std::move(handler), std::move(ex)});
 }
 

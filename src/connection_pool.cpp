@@ -59,12 +59,19 @@ void wake(waiter_ptr w) noexcept {
 }  // namespace
 
 struct pool_state {
-    pool_state(asio::any_io_executor ex, const pool_options& o, ssl::context* c, stats_counters& s)
-        : executor(std::move(ex)), opts(o), ctx(c), core(o), stats(&s) {}
+    pool_state(asio::any_io_executor ex, const pool_options& o, ssl::context* c, stats_counters& s,
+               bool own_strands)
+        : executor(std::move(ex)),
+          opts(o),
+          ctx(c),
+          strand_per_connection(own_strands),
+          core(o),
+          stats(&s) {}
 
     const asio::any_io_executor executor;
     const pool_options opts;
     ssl::context* const ctx;
+    const bool strand_per_connection;
     std::atomic<std::uint64_t> next_id{1};
 
     std::mutex mutex;
@@ -87,10 +94,12 @@ struct pool_state {
     }
 
     std::unique_ptr<connection> make_connection(const origin& o) {
-        // Each connection on a strand of its own: its I/O and its timers are
-        // never run by two threads at once, and different connections run on
-        // as many threads as run the io_context.
-        return std::make_unique<connection>(asio::make_strand(executor), ctx, o.tls,
+        // On a strand of its own, a connection's I/O and timers are never run
+        // by two threads at once, and different connections run on as many
+        // threads as run the io_context.
+        auto ex =
+            strand_per_connection ? asio::any_io_executor(asio::make_strand(executor)) : executor;
+        return std::make_unique<connection>(std::move(ex), ctx, o.tls,
                                             next_id.fetch_add(1, std::memory_order_relaxed));
     }
 
@@ -161,8 +170,9 @@ pool_options checked(const pool_options& opts) {
 }  // namespace
 
 connection_pool::connection_pool(asio::any_io_executor ex, pool_options opts, ssl::context* ctx,
-                                 stats_counters& stats)
-    : state_(std::make_shared<pool_state>(std::move(ex), checked(opts), ctx, stats)) {}
+                                 stats_counters& stats, bool strand_per_connection)
+    : state_(std::make_shared<pool_state>(std::move(ex), checked(opts), ctx, stats,
+                                          strand_per_connection)) {}
 
 connection_pool::~connection_pool() {
     connection_list dropped;

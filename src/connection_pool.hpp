@@ -63,11 +63,12 @@ class pool_lease {
 
 class connection_pool {
   public:
-    /// New connections are made on `ex` (TLS ones with `ctx`, which must
-    /// outlive the pool); `stats` must outlive the pool too, and gets the
-    /// pool's counters. Throws client_error as check_pool_options().
+    /// New connections are made on `ex`, or each on a new strand of `ex`
+    /// when `strand_per_connection` (TLS ones with `ctx`, which must outlive
+    /// the pool); `stats` must outlive the pool too, and gets the pool's
+    /// counters. Throws client_error as check_pool_options().
     connection_pool(asio::any_io_executor ex, pool_options opts, ssl::context* ctx,
-                    stats_counters& stats);
+                    stats_counters& stats, bool strand_per_connection = false);
     /// Closes the idle connections; pending acquisitions complete with
     /// operation_aborted. Leases still out remain valid: given back, their
     /// connections are closed.

@@ -73,6 +73,32 @@ asio::awaitable<exchange_result> exchange_step(client_impl* impl, connection* c,
                                 impl->counters, sink);
 }
 
+// A step on a connection, run where the connection's I/O must run: inline
+// when that is this operation's own executor (one strand for the client),
+// else as a coroutine of its own on the connection's strand.
+asio::awaitable<exchange_result> connect_on(client_impl& impl, connection& c, const origin& where,
+                                            steady::time_point deadline, const timeouts& t,
+                                            const asio::any_io_executor& here) {
+    if (c.lowest().get_executor() == here)
+        return impl.connector->connect(c, where, deadline, t, impl.counters);
+    return asio::co_spawn(c.lowest().get_executor(), connect_step(&impl, &c, where, deadline, t),
+                          asio::use_awaitable);
+}
+
+asio::awaitable<exchange_result> exchange_on(client_impl& impl, connection& c, wire_request& wire,
+                                             body_sink* sink, steady::time_point deadline,
+                                             const timeouts& t, const asio::any_io_executor& here) {
+    if (c.lowest().get_executor() != here) {
+        return asio::co_spawn(c.lowest().get_executor(),
+                              exchange_step(&impl, &c, &wire, sink, deadline, t),
+                              asio::use_awaitable);
+    }
+    if (auto* j = std::get_if<json_request>(&wire))
+        return exchange(c, *j, deadline, t, impl.opts.limit, impl.counters, sink);
+    return exchange(c, std::get<form_request>(wire), deadline, t, impl.opts.limit, impl.counters,
+                    sink);
+}
+
 // Waits before a retry; apart so that its timer is in no other frame.
 asio::awaitable<void> back_off(std::chrono::milliseconds wait) {
     asio::steady_timer timer(co_await asio::this_coro::executor, wait);
@@ -85,6 +111,7 @@ asio::awaitable<error_code> drive_request(client_impl& impl, const origin& where
                                           wire_request& wire, response_handler& handler,
                                           diagnostics& diag, request_settings settings) {
     const auto cs = co_await asio::this_coro::cancellation_state;
+    const auto here = co_await asio::this_coro::executor;
     const timeouts& t = *settings.timeout;
     request_fsm fsm(*settings.retry, steady::now() + t.total);
     request_event ev;
@@ -123,9 +150,10 @@ asio::awaitable<error_code> drive_request(client_impl& impl, const origin& where
                 break;
             }
             case request_step::connect: {
-                auto r = co_await asio::co_spawn(
-                    lease->lowest().get_executor(),
-                    connect_step(&impl, &*lease, where, fsm.deadline(), t), asio::use_awaitable);
+                // On the heap: a waiting request's frame stays small.
+                last = std::make_unique<exchange_result>(
+                    co_await connect_on(impl, *lease, where, fsm.deadline(), t, here));
+                exchange_result& r = *last;
                 ev.outcome = request_outcome::connected;
                 ev.cancelled = is_cancelled(cs);
                 if (r.ec) {
@@ -136,10 +164,8 @@ asio::awaitable<error_code> drive_request(client_impl& impl, const origin& where
                 break;
             }
             case request_step::exchange: {
-                last = std::make_unique<exchange_result>(co_await asio::co_spawn(
-                    lease->lowest().get_executor(),
-                    exchange_step(&impl, &*lease, &wire, handler.sink(), fsm.deadline(), t),
-                    asio::use_awaitable));
+                last = std::make_unique<exchange_result>(co_await exchange_on(
+                    impl, *lease, wire, handler.sink(), fsm.deadline(), t, here));
                 exchange_result& r = *last;
                 lease.give_back(!r.ec && r.keep_alive);
                 ev.outcome = request_outcome::exchanged;

@@ -503,6 +503,8 @@ int main(int argc, char** argv) {
     opts.retry.initial_backoff = 1ms;
     opts.retry.max_backoff = 1ms;
     opts.pool.max_connections = cfg.concurrency;
+    // On several threads, the work is spread over them as a server would.
+    opts.strand_per_operation = cfg.threads > 1;
 
     asio::io_context ioc;
     auto guard = asio::make_work_guard(ioc);

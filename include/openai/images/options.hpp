@@ -123,6 +123,15 @@ struct client_options {
     /// Called before the wait of each retry of every operation (see
     /// retry_observer); request_options::on_retry replaces it for one.
     retry_observer on_retry{};
+    /// How the client's work is spread over the threads that run the
+    /// io_context. false: every operation and connection of the client on
+    /// one strand (the cheapest on one thread: no hand-over between
+    /// strands). true: each operation on a strand of its own and each
+    /// connection's I/O (TLS, HTTP parsing, base64 decoding) on the
+    /// connection's own strand, only the pool's bookkeeping shared, so that
+    /// an io_context run by N threads uses N cores; costs a strand hand-over
+    /// per step (see bench/RESULTS.md).
+    bool strand_per_operation = false;
 
     /// Defaults, overridden where set (and not empty) by OPENAI_API_KEY
     /// (api_key), OPENAI_BASE_URL (base_url), OPENAI_ORG_ID (organization),
