@@ -42,11 +42,6 @@ client_impl::client_impl(asio::any_io_executor ex, client_options o)
 
 namespace {
 
-// The response is allocated only when it arrives: a waiting operation's
-// frames stay small.
-using op_result = result_of_op<std::unique_ptr<ImagesResponse>>;
-using download_result = result_of_op<std::string>;
-
 // A response with a status outside 2xx: the API's error, or the status and
 // an excerpt of a body that is not one.
 error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics& diag) {
@@ -58,7 +53,9 @@ error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics&
     return code;
 }
 
-// An images operation's responses: a 2xx body parsed as it arrives.
+// An images operation's responses: a 2xx body parsed as it arrives. The
+// response is allocated only when it arrives: a waiting operation's frame
+// stays small.
 class images_response_handler final : public response_handler {
   public:
     images_response_handler(const client_impl& impl, std::unique_ptr<ImagesResponse>& out)
@@ -69,10 +66,10 @@ class images_response_handler final : public response_handler {
         return &sink_;
     }
 
-    error_code finish(exchange_result& r, diagnostics& diag) override {
+    error_code finish(exchange_result& r, lazy_diagnostics& diag) override {
         const unsigned status = r.response.result_int();
         if (status < 200 || status >= 300)
-            return api_failure(impl_, r, diag);
+            return api_failure(impl_, r, diag.get());
         auto parsed = std::make_unique<ImagesResponse>();
         diagnostics parse_diag;
         const auto& text = r.response.body().text;
@@ -86,7 +83,7 @@ class images_response_handler final : public response_handler {
                                   std::string(parse_diag.message()) +
                                   "; body starts: " + excerpt(text, 120);
             redact(message, impl_.endpoint.secret());
-            diag.assign(std::string(parse_diag.param()), std::move(message));
+            diag.get().assign(std::string(parse_diag.param()), std::move(message));
             return ec;
         }
         out_ = std::move(parsed);
@@ -106,10 +103,10 @@ class download_response_handler final : public response_handler {
 
     body_sink* sink() override { return nullptr; }
 
-    error_code finish(exchange_result& r, diagnostics& diag) override {
+    error_code finish(exchange_result& r, lazy_diagnostics& diag) override {
         const unsigned status = r.response.result_int();
         if (status < 200 || status >= 300)
-            return api_failure(impl_, r, diag);
+            return api_failure(impl_, r, diag.get());
         out_ = std::move(r.response.body().text);
         return {};
     }
@@ -118,51 +115,6 @@ class download_response_handler final : public response_handler {
     const client_impl& impl_;
     std::string& out_;
 };
-
-// A system_error's what() is "prefix: <code's message> [category:value at
-// location]"; the diagnostics keep the prefix only, the code says the rest.
-std::string without_code_message(const boost::system::system_error& e) {
-    std::string_view what = e.what();
-    const std::string tail = ": " + e.code().message();
-    if (const auto at = what.rfind(tail); at != std::string_view::npos)
-        what = what.substr(0, at);
-    else if (what.starts_with(e.code().message()))
-        what = {};
-    return std::string(what);
-}
-
-// The error and message of the exception being handled (an operation's
-// coroutine never lets one escape: it completes with an error instead).
-error_code error_from_exception(diagnostics& diag) {
-    try {
-        throw;
-    } catch (const client_error& e) {
-        diag.assign(e.param(), e.what());
-        return e.code();
-    } catch (const boost::system::system_error& e) {
-        diag.assign({}, without_code_message(e));
-        return e.code();
-    } catch (const std::exception& e) {
-        diag.assign({}, e.what());
-    } catch (...) {
-        diag.assign({}, "unknown exception");
-    }
-    return make_error_code(boost::system::errc::io_error);
-}
-
-// The settings of one operation: its own where given, else the client's.
-request_settings settings_of(const client_impl& impl, const request_options* ro) {
-    request_settings s{&impl.opts.timeout, &impl.opts.retry, &impl.opts.on_retry};
-    if (ro) {
-        if (ro->timeout)
-            s.timeout = &*ro->timeout;
-        if (ro->retry)
-            s.retry = &*ro->retry;
-        if (ro->on_retry)
-            s.on_retry = &ro->on_retry;
-    }
-    return s;
-}
 
 // Validation and encoding: everything that can fail before a byte is sent.
 // The row says where the request goes and how its body is written.
@@ -193,75 +145,23 @@ error_code prepare(const client_impl& impl, const Request& req, wire_request& ou
         m.prepare_payload();
         out = std::move(m);
     } else {
-        form_request m;
-        if (auto ec = encode(req, m.body(), diag))
+        auto m = std::make_unique<form_request>();
+        if (auto ec = encode(req, m->body(), diag))
             return ec;
-        head(m);
-        m.set(http::field::content_type, m.body().content_type());
-        m.prepare_payload();
+        head(*m);
+        m->set(http::field::content_type, m->body().content_type());
+        m->prepare_payload();
         out = std::move(m);
     }
     return {};
 }
 
-// The network part of an operation whose request is validated and encoded.
-asio::awaitable<op_result> run_operation(std::shared_ptr<client_impl> impl, wire_request wire,
-                                         diagnostics* user_diag,
-                                         std::shared_ptr<const request_options> ro) {
-    op_result out;
-    diagnostics local_diag;
-    diagnostics& diag = user_diag ? *user_diag : local_diag;
-    try {
-        // Cancellation of any kind ends the operation; the default filter
-        // would pass terminal cancellation only.
-        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
-        co_await asio::this_coro::throw_if_cancelled(false);
-        images_response_handler handler(*impl, out.value);
-        out.ec = co_await drive_request(*impl, impl->endpoint.api_origin(), wire, handler, diag,
-                                        settings_of(*impl, ro.get()));
-    } catch (...) {
-        out.ec = error_from_exception(diag);
-    }
-    co_return out;
-}
-
 // An operation that failed before the network: it still completes through
 // the handler's executor, never inside the initiating call.
-asio::awaitable<op_result> failed_operation(error_code ec) {
-    op_result out;
+template <class T>
+asio::awaitable<result_of_op<T>> failed_operation(error_code ec) {
+    result_of_op<T> out;
     out.ec = ec;
-    co_return out;
-}
-
-// GET of an image URL. The API key goes only to the base URL's own origin.
-asio::awaitable<download_result> run_download(std::shared_ptr<client_impl> impl, std::string url,
-                                              diagnostics* user_diag) {
-    download_result out;
-    diagnostics local_diag;
-    diagnostics& diag = user_diag ? *user_diag : local_diag;
-    diag.clear();
-    try {
-        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
-        co_await asio::this_coro::throw_if_cancelled(false);
-        std::string why;
-        const auto parts = parse_http_url(url, why);
-        if (!parts) {
-            diag.assign("url", "url: '" + excerpt(url, 200) + "' " + why);
-            out.ec = client_errc::invalid_url;
-            co_return out;
-        }
-        json_request m;
-        m.method(http::verb::get);
-        m.target(parts->resource);
-        m.version(11);
-        impl->endpoint.download_headers(m, *parts);
-        wire_request wire = std::move(m);
-        download_response_handler handler(*impl, out.value);
-        out.ec = co_await drive_request(*impl, parts->where, wire, handler, diag,
-                                        settings_of(*impl, nullptr));
-    } catch (...) {
-        out.ec = error_from_exception(diag);
-    }
     co_return out;
 }
 
@@ -298,19 +198,54 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
         ec = error_from_exception(d);
     }
     auto strand = operation_strand(*impl);
+    using value = std::unique_ptr<ImagesResponse>;
     if (ec) {
-        asio::co_spawn(std::move(strand), failed_operation(ec), std::move(done));
+        asio::co_spawn(std::move(strand), failed_operation<value>(ec), std::move(done));
         return;
     }
-    asio::co_spawn(std::move(strand), run_operation(impl, std::move(wire), diag, std::move(ro)),
+    asio::co_spawn(std::move(strand),
+                   run_request<images_response_handler, value>(impl, std::move(wire), nullptr, diag,
+                                                               std::move(ro)),
                    std::move(done));
 }
 
+// GET of an image URL. The API key goes only to the base URL's own origin.
 void start_download(const std::shared_ptr<client_impl>& impl, std::string url, diagnostics* diag,
                     download_handler handler) {
     auto ex = asio::get_associated_executor(handler, impl->executor);
-    asio::co_spawn(operation_strand(*impl), run_download(impl, std::move(url), diag),
-                   op_completion<download_handler, std::string>{std::move(handler), std::move(ex)});
+    op_completion<download_handler, std::string> done{std::move(handler), std::move(ex)};
+    diagnostics local_diag;
+    diagnostics& d = diag ? *diag : local_diag;
+    d.clear();
+    error_code ec;
+    wire_request wire;
+    std::unique_ptr<const origin> where;
+    try {
+        std::string why;
+        if (auto parts = parse_http_url(url, why)) {
+            json_request m;
+            m.method(http::verb::get);
+            m.target(parts->resource);
+            m.version(11);
+            impl->endpoint.download_headers(m, *parts);
+            wire = std::move(m);
+            where = std::make_unique<const origin>(std::move(parts->where));
+        } else {
+            d.assign("url", "url: '" + excerpt(url, 200) + "' " + why);
+            ec = client_errc::invalid_url;
+        }
+    } catch (...) {
+        ec = error_from_exception(d);
+    }
+    auto strand = operation_strand(*impl);
+    if (ec) {
+        asio::co_spawn(std::move(strand), failed_operation<std::string>(ec), std::move(done));
+        return;
+    }
+    asio::co_spawn(std::move(strand),
+                   run_request<download_response_handler, std::string>(
+                       impl, std::move(wire), std::move(where), diag, nullptr),
+                   std::move(done));
 }
 
 }  // namespace detail

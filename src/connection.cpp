@@ -5,12 +5,14 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace openai::images::detail {
 
-connection::connection(asio::any_io_executor ex, ssl::context* ctx, bool tls, std::uint64_t id_)
-    : id(id_) {
-    if (tls) {
+connection::connection(asio::any_io_executor ex, ssl::context* ctx, origin where_,
+                       std::uint64_t id_)
+    : id(id_), where(std::move(where_)) {
+    if (where.tls) {
         tls_.emplace(std::move(ex), *ctx);
     } else {
         plain_.emplace(std::move(ex));

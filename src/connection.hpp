@@ -3,6 +3,7 @@
 // the count of responses). The pool keeps the idle ones.
 #pragma once
 
+#include "origin.hpp"
 #include "tls_stream.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -24,9 +25,10 @@ using steady = std::chrono::steady_clock;
 
 class connection {
   public:
-    /// An unconnected stream on `ex`; TLS with `ctx` when `tls`. Throws
-    /// boost::system::system_error when OpenSSL cannot make its SSL object.
-    connection(asio::any_io_executor ex, ssl::context* ctx, bool tls, std::uint64_t id);
+    /// An unconnected stream to `where` on `ex`; TLS with `ctx` when
+    /// `where.tls`. Throws boost::system::system_error when OpenSSL cannot
+    /// make its SSL object.
+    connection(asio::any_io_executor ex, ssl::context* ctx, origin where, std::uint64_t id);
 
     bool is_tls() const noexcept { return tls_.has_value(); }
     detail::tls_stream& tls_stream() { return *tls_; }
@@ -49,6 +51,7 @@ class connection {
     steady::time_point idle_since{};
     bool connected = false;
     std::uint64_t id;
+    const origin where;  ///< the pool's key for this connection
 
   private:
     std::optional<beast::tcp_stream> plain_;

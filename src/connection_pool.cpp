@@ -20,9 +20,12 @@ namespace openai::images::detail {
 // One acquisition waiting for a connection. Shared: a wake-up posted to its
 // executor may run after the wait is over.
 struct pool_waiter {
-    explicit pool_waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    pool_waiter(asio::any_io_executor ex, steady::time_point until, bool until_deadline)
+        : timer(std::move(ex), until), ends_at_deadline(until_deadline) {}
 
     asio::steady_timer timer;  // expires at the end of the wait; cancelled to wake it up
+    // The request's deadline comes before pool.wait_timeout.
+    const bool ends_at_deadline;
     // Written under the pool's mutex by whoever hands something over, read
     // under it by the waiter: the timer's outcome alone cannot tell a grant
     // that raced with the expiry or a cancellation.
@@ -45,10 +48,17 @@ void close_all(connection_list& conns) noexcept {
 
 // The timer is not thread safe: it is cancelled on the waiter's own executor,
 // and the waiter does not touch it once woken (on an executor that is not a
-// strand, the cancel may run beside it).
+// strand, the cancel may run beside it). When the one who hands over runs on
+// the waiter's strand already (one strand for the client), it is cancelled
+// at once; a cancel never runs the waiter inline.
 void wake(waiter_ptr w) noexcept {
     try {
         const auto ex = w->timer.get_executor();
+        if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>();
+            s != nullptr && s->running_in_this_thread()) {
+            w->timer.cancel();
+            return;
+        }
         asio::post(ex, [w = std::move(w)] { w->timer.cancel(); });
     } catch (...) {
         // Only the post's allocation can fail: the waiter then wakes when
@@ -99,15 +109,17 @@ struct pool_state {
         // threads as run the io_context.
         auto ex =
             strand_per_connection ? asio::any_io_executor(asio::make_strand(executor)) : executor;
-        return std::make_unique<connection>(std::move(ex), ctx, o.tls,
+        return std::make_unique<connection>(std::move(ex), ctx, o,
                                             next_id.fetch_add(1, std::memory_order_relaxed));
     }
 
+    // `o` may be `c`'s own: `c` lives until the end.
     void give_back(const origin& o, std::unique_ptr<connection> c, bool reusable) noexcept {
         // A connection that will not be kept is closed outside the lock.
+        std::unique_ptr<connection> not_kept;
         if (c && !core.keeps(*c, reusable)) {
             c->close();
-            c.reset();
+            not_kept = std::move(c);
         }
         core_type::released r;
         waiter_ptr to_wake;
@@ -138,14 +150,13 @@ void check_pool_options(const pool_options& opts) {
     }
 }
 
-pool_lease::pool_lease(std::shared_ptr<pool_state> state, origin o) noexcept
-    : state_(std::move(state)), origin_(std::move(o)) {}
+pool_lease::pool_lease(std::shared_ptr<pool_state> state, std::unique_ptr<connection> c) noexcept
+    : state_(std::move(state)), conn_(std::move(c)) {}
 
 pool_lease& pool_lease::operator=(pool_lease&& other) noexcept {
     if (this != &other) {
         give_back(false);
         state_ = std::move(other.state_);
-        origin_ = std::move(other.origin_);
         conn_ = std::move(other.conn_);
     }
     return *this;
@@ -159,7 +170,8 @@ void pool_lease::give_back(bool reusable) noexcept {
     if (!state_)
         return;
     const auto st = std::move(state_);
-    st->give_back(origin_, std::move(conn_), reusable);
+    const origin& o = conn_->where;
+    st->give_back(o, std::move(conn_), reusable);
 }
 
 namespace {
@@ -204,86 +216,141 @@ void connection_pool::close_idle() {
     close_all(dropped);
 }
 
-asio::awaitable<std::pair<error_code, pool_lease>> connection_pool::acquire(
-    const origin& o, steady::time_point deadline) {
-    return acquire_on(state_, o, deadline);
+pool_ticket::pool_ticket() noexcept = default;
+pool_ticket::pool_ticket(pool_ticket&&) noexcept = default;
+pool_ticket& pool_ticket::operator=(pool_ticket&& other) noexcept {
+    if (this != &other) {
+        pool_ticket gone(std::move(*this));
+        where_ = other.where_;
+        ec_ = other.ec_;
+        lease_ = std::move(other.lease_);
+        state_ = std::move(other.state_);
+        waiter_ = std::move(other.waiter_);
+    }
+    return *this;
 }
 
-asio::awaitable<std::pair<error_code, pool_lease>> connection_pool::acquire_on(
-    std::shared_ptr<pool_state> st, origin o, steady::time_point deadline) {
-    std::pair<error_code, pool_lease> out;
-    const bool cancelled_already =
-        (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+pool_ticket::~pool_ticket() {
+    if (!state_)
+        return;
+    if (!waiter_) {
+        // An unused permit: its slot is freed.
+        state_->give_back(*where_, nullptr, false);
+        return;
+    }
+    // Abandoned while queued: out of the queue, or what was handed over meanwhile back.
+    std::unique_ptr<connection> handed;
+    {
+        const std::lock_guard lock(state_->mutex);
+        if (!waiter_->granted) {
+            state_->core.remove_waiter(*where_, waiter_);
+            state_->publish();
+            return;
+        }
+        handed = std::move(waiter_->conn);
+    }
+    state_->give_back(*where_, std::move(handed), false);
+}
+
+asio::awaitable<std::tuple<error_code>> pool_ticket::wait() {
+    return waiter_->timer.async_wait(tuple_awaitable);
+}
+
+asio::awaitable<std::pair<error_code, pool_lease>> connection_pool::acquire(
+    const origin& o, steady::time_point deadline) {
     const auto ex = co_await asio::this_coro::executor;
-    // The lease's own copy, made before anything is granted: once granted,
-    // nothing may throw before the lease holds the slot.
-    origin key = o;
-    waiter_ptr w;
-    steady::time_point wait_until;
+    const auto cs = co_await asio::this_coro::cancellation_state;
+    pool_ticket t = begin(o, deadline, ex, cs.cancelled() != asio::cancellation_type::none);
+    if (t.must_wait())
+        co_await t.wait();
+    co_return finish(t, cs.cancelled() != asio::cancellation_type::none);
+}
+
+pool_ticket connection_pool::begin(const origin& o, steady::time_point deadline,
+                                   const asio::any_io_executor& ex, bool cancelled) {
+    const auto& st = state_;
+    pool_ticket t;
+    t.where_ = &o;
     connection_list dropped;
     {
         const std::lock_guard lock(st->mutex);
         if (st->closed) {
-            out.first = asio::error::operation_aborted;
+            t.ec_ = asio::error::operation_aborted;
         } else {
             const auto now = steady::now();
             st->core.prune(now);
             auto got = st->core.acquire(o, now);
-            if (got.what != core_type::outcome::wait) {
-                out.second = pool_lease(st, std::move(key));
-                out.second.conn_ = std::move(got.conn);
-            } else if (cancelled_already) {
-                out.first = asio::error::operation_aborted;
+            if (got.what == core_type::outcome::reuse) {
+                t.lease_ = pool_lease(st, std::move(got.conn));
+            } else if (got.what == core_type::outcome::open) {
+                // A permit: its connection is made in finish(), outside the lock.
+                t.state_ = st;
+            } else if (cancelled) {
+                t.ec_ = asio::error::operation_aborted;
             } else {
-                wait_until = std::min(now + st->opts.wait_timeout, deadline);
-                w = std::make_shared<pool_waiter>(ex);
-                w->timer.expires_at(wait_until);
-                st->core.enqueue(o, w);
+                const auto until = std::min(now + st->opts.wait_timeout, deadline);
+                t.waiter_ = std::make_shared<pool_waiter>(ex, until, until >= deadline);
+                st->core.enqueue(o, t.waiter_);
+                t.state_ = st;
             }
             dropped = st->core.take_dropped();
             st->publish();
         }
     }
     close_all(dropped);
-    if (out.first)
-        co_return out;
+    return t;
+}
 
+std::pair<error_code, pool_lease> connection_pool::finish(pool_ticket& t, bool cancelled) {
+    std::pair<error_code, pool_lease> out{t.ec_, std::move(t.lease_)};
+    if (!t.state_)
+        return out;
+    const auto st = std::move(t.state_);
+    const auto w = std::move(t.waiter_);
+    std::unique_ptr<connection> handed;
     if (w) {
-        auto [ec] = co_await w->timer.async_wait(tuple_awaitable);
         bool still_queued = false;
         std::unique_ptr<connection> to_close;
+        bool granted = false;
         {
             const std::lock_guard lock(st->mutex);
+            granted = w->granted && !st->closed;
             if (w->granted && st->closed) {
                 // The pool went away meanwhile, and the TLS context it was
                 // given may have gone with it: nothing is opened any more.
-                to_close = st->core.release(o, std::move(w->conn), false, steady::now()).to_close;
+                to_close =
+                    st->core.release(*t.where_, std::move(w->conn), false, steady::now()).to_close;
             } else if (w->granted) {
-                out.second = pool_lease(st, std::move(key));
-                out.second.conn_ = std::move(w->conn);
+                handed = std::move(w->conn);
             } else {
-                still_queued = st->core.remove_waiter(o, w);
+                still_queued = st->core.remove_waiter(*t.where_, w);
             }
             st->publish();
         }
         if (to_close)
             to_close->close();
-        if (!out.second.state_) {
+        if (!granted) {
             // Not granted: cancelled, timed out, or dropped by the pool's destruction.
-            if (!still_queued || ec == asio::error::operation_aborted)
+            if (!still_queued || cancelled)
                 out.first = asio::error::operation_aborted;
-            else if (wait_until >= deadline)
+            else if (w->ends_at_deadline)
                 out.first = client_errc::deadline_exceeded;
             else
                 out.first = client_errc::pool_wait_timeout;
-            co_return out;
+            return out;
         }
     }
-    // A permit: the connection is made here. Should that throw, the lease,
-    // destroyed with this frame, frees the slot.
-    if (!out.second.conn_)
-        out.second.conn_ = st->make_connection(out.second.origin_);
-    co_return out;
+    if (!handed) {
+        // A permit: the connection is made here; should that throw, the slot is freed.
+        try {
+            handed = st->make_connection(*t.where_);
+        } catch (...) {
+            st->give_back(*t.where_, nullptr, false);
+            throw;
+        }
+    }
+    out.second = pool_lease(st, std::move(handed));
+    return out;
 }
 
 }  // namespace openai::images::detail

@@ -17,6 +17,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
+#include <tuple>
 #include <utility>
 
 namespace openai::images::detail {
@@ -32,6 +33,8 @@ void check_pool_options(const pool_options& opts);
 /// early return) closes the connection and frees the slot, so a slot is never
 /// lost. May outlive the pool that lent it. Not thread safe: one lease is
 /// used by one operation at a time.
+class pool_ticket;
+
 class pool_lease {
   public:
     pool_lease() noexcept = default;
@@ -54,11 +57,40 @@ class pool_lease {
 
   private:
     friend class connection_pool;
-    pool_lease(std::shared_ptr<pool_state> state, origin o) noexcept;
+    friend class pool_ticket;
+    pool_lease(std::shared_ptr<pool_state> state, std::unique_ptr<connection> c) noexcept;
 
-    std::shared_ptr<pool_state> state_;  // null: nothing held
-    origin origin_;
+    // Both null, or both set: the connection knows its origin.
+    std::shared_ptr<pool_state> state_;
     std::unique_ptr<connection> conn_;
+};
+
+struct pool_waiter;
+
+/// An acquisition under way: a lease granted at once, an error, or a place in
+/// the queue to wait for. Move-only; see connection_pool::begin().
+class pool_ticket {
+  public:
+    pool_ticket() noexcept;
+    pool_ticket(pool_ticket&&) noexcept;
+    pool_ticket& operator=(pool_ticket&&) noexcept;
+    /// Leaves the queue if still in it.
+    ~pool_ticket();
+
+    /// Whether the caller must co_await wait() before finish().
+    bool must_wait() const noexcept { return waiter_ != nullptr; }
+    /// Until a connection or a slot is handed over, the wait's end, or the
+    /// caller's cancellation; on the caller's executor. Not a coroutine: the
+    /// waiting request keeps no frame of the pool's.
+    asio::awaitable<std::tuple<error_code>> wait();
+
+  private:
+    friend class connection_pool;
+    const origin* where_ = nullptr;
+    error_code ec_;
+    pool_lease lease_;
+    std::shared_ptr<pool_state> state_;  // set while queued
+    std::shared_ptr<pool_waiter> waiter_;
 };
 
 class connection_pool {
@@ -100,13 +132,21 @@ class connection_pool {
     asio::awaitable<std::pair<error_code, pool_lease>> acquire(const origin& o,
                                                                steady::time_point deadline);
 
+    /// acquire() in three calls, for a caller whose own frame waits (no
+    /// coroutine frame of the pool's is alive while a request waits):
+    /// begin(), then, if the ticket must wait, co_await ticket.wait(), then
+    /// finish(). `ex` is the caller's executor, `cancelled` whether the
+    /// caller is cancelled already. `o` must outlive the ticket. Nothing is
+    /// granted to a ticket that is destroyed unfinished.
+    pool_ticket begin(const origin& o, steady::time_point deadline, const asio::any_io_executor& ex,
+                      bool cancelled);
+    /// `cancelled`: whether the caller was cancelled during its wait.
+    std::pair<error_code, pool_lease> finish(pool_ticket& t, bool cancelled);
+
     /// Closes every idle connection. Thread safe.
     void close_idle();
 
   private:
-    static asio::awaitable<std::pair<error_code, pool_lease>> acquire_on(
-        std::shared_ptr<pool_state> state, origin o, steady::time_point deadline);
-
     std::shared_ptr<pool_state> state_;
 };
 

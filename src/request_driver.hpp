@@ -1,8 +1,10 @@
 // Drives one request's state machine (request_fsm) with real steps: a lease
 // from the pool, the connector, the HTTP exchange into the operation's sink,
-// the back-off timer. One coroutine per request; each step on a connection
-// runs on that connection's strand, so that the TLS and parsing work of many
-// requests spreads over every thread running the io_context.
+// the back-off timer. One coroutine per request, whose frame is all that a
+// request waiting for a connection holds besides its encoded form; each step
+// on a connection runs on that connection's strand, so that the TLS and
+// parsing work of many requests spreads over every thread running the
+// io_context.
 #pragma once
 
 #include <openai/images/detail/multipart_body.hpp>
@@ -10,23 +12,49 @@
 #include <openai/images/options.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <memory>
 #include <variant>
 
 #include "body_sink.hpp"
+#include "client_impl.hpp"
 #include "http_exchange.hpp"
-#include "pool_core.hpp"
+#include "op_completion.hpp"
+#include "request_fsm.hpp"
 
 namespace openai::images::detail {
-
-class client_impl;
 
 using json_request = http::request<http::string_body>;
 using form_request = http::request<multipart_body>;
 /// A request as it goes on the wire; sent again, byte for byte, by a retry.
-using wire_request = std::variant<json_request, form_request>;
+/// A multipart one is on the heap: a JSON one, the common case, keeps the
+/// request's frame smaller.
+using wire_request = std::variant<json_request, std::unique_ptr<form_request>>;
+
+/// The caller's diagnostics, or, when the caller gave none, diagnostics of
+/// the request's own made only when something is to be said (a failure): a
+/// request that succeeds keeps none.
+class lazy_diagnostics {
+  public:
+    explicit lazy_diagnostics(diagnostics* callers) noexcept : diag_(callers) {}
+    diagnostics& get() {
+        if (!diag_) {
+            own_ = std::make_unique<diagnostics>();
+            diag_ = own_.get();
+        }
+        return *diag_;
+    }
+    /// Null while nobody asked for any.
+    diagnostics* if_any() const noexcept { return diag_; }
+
+  private:
+    diagnostics* diag_;
+    std::unique_ptr<diagnostics> own_;
+};
 
 /// What an operation makes of its responses.
 class response_handler {
@@ -37,7 +65,7 @@ class response_handler {
     virtual body_sink* sink() = 0;
     /// A complete response turned into the operation's result, or its error
     /// (an API error, a body that does not parse) with `diag` filled.
-    virtual error_code finish(exchange_result& r, diagnostics& diag) = 0;
+    virtual error_code finish(exchange_result& r, lazy_diagnostics& diag) = 0;
 };
 
 /// The timeouts and retry policy of one operation (the client's, or the
@@ -49,13 +77,115 @@ struct request_settings {
     const retry_observer* on_retry;
 };
 
-/// Sends `wire` to `where` until the machine says done; completes with the
-/// outcome, `diag` filled (message, response metadata, failed attempts).
-/// Must run on a strand of its own (a request's); never throws for a
-/// failure of a step, but may throw what a step throws (std::bad_alloc…),
-/// having given back every connection it held.
-asio::awaitable<error_code> drive_request(client_impl& impl, const origin& where,
-                                          wire_request& wire, response_handler& handler,
-                                          diagnostics& diag, request_settings settings);
+/// The settings of an operation: `ro`'s where given, else the client's.
+request_settings settings_of(const client_impl& impl, const request_options* ro) noexcept;
+
+/// The error and message of the exception being handled (an operation's
+/// coroutine never lets one escape: it completes with an error instead).
+error_code error_from_exception(diagnostics& diag);
+
+/// Everything of one request between its steps, and what is done with each
+/// step's outcome; no I/O. run_request's frame holds this and little else.
+class request_run {
+  public:
+    /// `ro`: the operation's own options, or null for the client's.
+    request_run(client_impl& impl, const origin& where, wire_request& wire,
+                response_handler& handler, lazy_diagnostics& diag, const request_options* ro);
+
+    /// The machine's next step, after the last one's outcome.
+    request_step next();
+
+    /// The steps, each: what to await (null when there is nothing to
+    /// await), then what it gave. `here` is the operation's executor.
+    void begin_acquire(const asio::any_io_executor& here, bool cancelled);
+    bool must_wait_for_connection() const noexcept { return ticket_.must_wait(); }
+    asio::awaitable<std::tuple<error_code>> wait_for_connection() { return ticket_.wait(); }
+    void acquired(bool cancelled);
+    asio::awaitable<void> connect(const asio::any_io_executor& here);
+    void connected(bool cancelled);
+    asio::awaitable<void> exchange(const asio::any_io_executor& here);
+    void exchanged(bool cancelled);
+    asio::awaitable<void> back_off();
+    void waited(bool cancelled);
+    /// The outcome, once next() said done.
+    error_code done();
+
+  private:
+    void fail();
+    void record(const exchange_result& r);
+
+    client_impl& impl_;
+    const origin& where_;
+    wire_request& wire_;
+    response_handler& handler_;
+    lazy_diagnostics& diag_;
+    const request_settings settings_;
+    request_fsm fsm_;
+    request_event ev_;
+    request_action action_;
+    pool_ticket ticket_;
+    pool_lease lease_;
+    // The last step's result (the machine reads the last response's
+    // x-should-retry header); made once a connection is held, then reused.
+    std::unique_ptr<exchange_result> last_;
+};
+
+inline bool is_cancelled(const asio::cancellation_state& cs) noexcept {
+    return cs.cancelled() != asio::cancellation_type::none;
+}
+
+/// One operation's request from its encoded form to its result: `Handler`
+/// (a response_handler made from the client and the result's value) reads
+/// the responses; `where` is the API's origin when null. Completes with the
+/// outcome, `diag` (when given) filled: message, response metadata, failed
+/// attempts. Must run on a strand of its own (the operation's); never
+/// throws, and gives back every connection it held whatever happens.
+template <class Handler, class T>
+asio::awaitable<result_of_op<T>> run_request(std::shared_ptr<client_impl> impl, wire_request wire,
+                                             std::unique_ptr<const origin> where,
+                                             diagnostics* user_diag,
+                                             std::shared_ptr<const request_options> ro) {
+    result_of_op<T> out;
+    lazy_diagnostics diag(user_diag);
+    try {
+        // Cancellation of any kind ends the operation; the default filter
+        // would pass terminal cancellation only.
+        co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+        co_await asio::this_coro::throw_if_cancelled(false);
+        const auto cs = co_await asio::this_coro::cancellation_state;
+        const auto here = co_await asio::this_coro::executor;
+        Handler handler(*impl, out.value);
+        request_run run(*impl, where ? *where : impl->endpoint.api_origin(), wire, handler, diag,
+                        ro.get());
+        for (;;) {
+            switch (run.next()) {
+                case request_step::acquire:
+                    run.begin_acquire(here, is_cancelled(cs));
+                    if (run.must_wait_for_connection())
+                        co_await run.wait_for_connection();
+                    run.acquired(is_cancelled(cs));
+                    break;
+                case request_step::connect:
+                    co_await run.connect(here);
+                    run.connected(is_cancelled(cs));
+                    break;
+                case request_step::exchange:
+                    co_await run.exchange(here);
+                    run.exchanged(is_cancelled(cs));
+                    break;
+                case request_step::wait:
+                    co_await run.back_off();
+                    run.waited(is_cancelled(cs));
+                    break;
+                case request_step::done:
+                    out.ec = run.done();
+                    co_return out;
+            }
+        }
+    } catch (...) {
+        out.ec = error_from_exception(diag.get());
+    }
+    co_return out;
+}
 
 }  // namespace openai::images::detail

@@ -39,18 +39,19 @@ struct request_action {
 /// What the step the driver just performed gave.
 enum class request_outcome : std::uint8_t { start, acquired, connected, exchanged, waited };
 
+// The small members first: no padding between them (a request's frame holds one).
 struct request_event {
     request_outcome outcome = request_outcome::start;
-    /// The step's failure; for `exchanged`, a response already turned into
-    /// the operation's error (an API error, an unparsable body) or a
-    /// transport error.
-    error_code ec{};
     /// The operation was cancelled during the step (whatever ec says).
     bool cancelled = false;
     bool fresh = false;  ///< acquired: a new connection, to be connected first
     /// exchanged: failed on a kept-alive connection before any byte of a
     /// response, so the server had closed it and nothing was paid for.
     bool stale = false;
+    /// The step's failure; for `exchanged`, a response already turned into
+    /// the operation's error (an API error, an unparsable body) or a
+    /// transport error.
+    error_code ec{};
     std::string_view should_retry_header{};                ///< exchanged: x-should-retry
     std::optional<std::chrono::milliseconds> server_wait;  ///< exchanged: retry-after(-ms)
 };

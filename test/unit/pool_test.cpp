@@ -690,6 +690,61 @@ BOOST_AUTO_TEST_CASE(destroying_the_pool_ends_the_waits_and_leaves_leases_usable
     BOOST_TEST(!held);
 }
 
+BOOST_AUTO_TEST_CASE(an_abandoned_permit_frees_its_slot) {
+    lease_case lc;
+    {
+        auto t = lc.pool.begin(here, steady::time_point::max(), lc.ioc.get_executor(), false);
+        BOOST_TEST(!t.must_wait());
+        BOOST_TEST(lc.open() == 1u);  // counted before its connection is made
+    }
+    BOOST_TEST(lc.open() == 0u);
+    auto t = lc.pool.begin(here, steady::time_point::max(), lc.ioc.get_executor(), false);
+    auto [ec, lease] = lc.pool.finish(t, false);
+    BOOST_TEST(!ec);
+    BOOST_TEST(static_cast<bool>(lease));
+    BOOST_TEST(lc.stats.pool_waits.load() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_abandoned_wait_leaves_the_queue) {
+    lease_case lc;
+    detail::pool_lease held;
+    asio::co_spawn(lc.ioc, acquire_into(lc.pool, held),
+                   [](std::exception_ptr e) { BOOST_TEST(!e); });
+    lc.run();
+    {
+        auto t = lc.pool.begin(here, steady::time_point::max(), lc.ioc.get_executor(), false);
+        BOOST_TEST(t.must_wait());
+        BOOST_TEST(lc.stats.pool_waits.load() == 1u);
+    }
+    // Nobody is waiting: the slot given back is free, not handed over.
+    held.give_back(false);
+    BOOST_TEST(lc.open() == 0u);
+    lc.run();
+}
+
+BOOST_AUTO_TEST_CASE(a_wait_abandoned_after_its_grant_passes_the_grant_on) {
+    lease_case lc;
+    detail::pool_lease held;
+    asio::co_spawn(lc.ioc, acquire_into(lc.pool, held),
+                   [](std::exception_ptr e) { BOOST_TEST(!e); });
+    lc.run();
+    auto first = lc.pool.begin(here, steady::time_point::max(), lc.ioc.get_executor(), false);
+    auto second = lc.pool.begin(here, steady::time_point::max(), lc.ioc.get_executor(), false);
+    BOOST_TEST(first.must_wait());
+    BOOST_TEST(second.must_wait());
+    held.give_back(false);  // the slot goes to the first in line
+    BOOST_TEST(lc.open() == 1u);
+    first = detail::pool_ticket();  // which leaves before looking
+    BOOST_TEST(lc.open() == 1u);
+    auto [ec, lease] = lc.pool.finish(second, false);
+    BOOST_TEST(!ec);
+    BOOST_TEST(static_cast<bool>(lease));
+    BOOST_TEST(lc.open() == 1u);
+    lease.give_back(false);
+    BOOST_TEST(lc.open() == 0u);
+    lc.run();
+}
+
 BOOST_AUTO_TEST_CASE(max_connections_zero_is_refused_naming_the_option) {
     asio::io_context ioc;
     detail::stats_counters stats;
