@@ -276,11 +276,10 @@ asio::awaitable<batch_outcome> run(std::shared_ptr<batch_state> st) {
 void start_batch(client& c, std::vector<batch_request> requests, batch_options opts,
                  asio::any_completion_handler<batch_signature> handler) {
     auto st = std::make_shared<batch_state>(c, std::move(requests), std::move(opts));
-    auto ex = asio::get_associated_executor(handler, c.get_executor());
     asio::co_spawn(
         st->strand, run(st),
         op_completion<asio::any_completion_handler<batch_signature>, std::vector<batch_result>>{
-            std::move(handler), std::move(ex)});
+            std::move(handler), std::make_shared<const asio::any_io_executor>(c.get_executor())});
 }
 
 }  // namespace detail

@@ -167,6 +167,12 @@ asio::awaitable<result_of_op<T>> failed_operation(error_code ec) {
 
 }  // namespace
 
+// The client's executor, shared with the client (no copy, no allocation).
+static std::shared_ptr<const asio::any_io_executor> client_executor(
+    const std::shared_ptr<client_impl>& impl) noexcept {
+    return {impl, &impl->executor};
+}
+
 // The client's strand, or a new one when each operation has its own.
 asio::any_io_executor operation_strand(const client_impl& impl) {
     if (impl.opts.strand_per_operation)
@@ -182,9 +188,8 @@ template <class Request>
 void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
                      std::shared_ptr<const request_options> ro, diagnostics* diag,
                      images_handler handler) {
-    auto ex = asio::get_associated_executor(handler, impl->executor);
     op_completion<images_handler, std::unique_ptr<ImagesResponse>> done{std::move(handler),
-                                                                        std::move(ex)};
+                                                                        client_executor(impl)};
     diagnostics local_diag;
     diagnostics& d = diag ? *diag : local_diag;
     d.clear();
@@ -212,8 +217,7 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
 // GET of an image URL. The API key goes only to the base URL's own origin.
 void start_download(const std::shared_ptr<client_impl>& impl, std::string url, diagnostics* diag,
                     download_handler handler) {
-    auto ex = asio::get_associated_executor(handler, impl->executor);
-    op_completion<download_handler, std::string> done{std::move(handler), std::move(ex)};
+    op_completion<download_handler, std::string> done{std::move(handler), client_executor(impl)};
     diagnostics local_diag;
     diagnostics& d = diag ? *diag : local_diag;
     d.clear();

@@ -7,6 +7,8 @@
 #include <openai/images/error.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/system/errc.hpp>
 
@@ -27,10 +29,16 @@ struct result_of_op {
 template <class Handler, class T>
 struct op_completion {
     Handler handler;
-    boost::asio::any_completion_executor executor;
+    /// Where the handler runs when it has no executor of its own; shared
+    /// (usually with the client that runs the operation) rather than copied:
+    /// co_spawn keeps several copies of this object in a frame that lives as
+    /// long as the operation.
+    std::shared_ptr<const boost::asio::any_io_executor> fallback;
 
     using executor_type = boost::asio::any_completion_executor;
-    executor_type get_executor() const noexcept { return executor; }
+    executor_type get_executor() const {
+        return boost::asio::get_associated_executor(handler, *fallback);
+    }
 
     using cancellation_slot_type = boost::asio::cancellation_slot;
     cancellation_slot_type get_cancellation_slot() const noexcept {

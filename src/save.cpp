@@ -164,11 +164,10 @@ asio::awaitable<save_result> run_save(client& c, ImagesResponse response, std::f
 
 void start_save(client& c, ImagesResponse response, std::filesystem::path dir, std::string stem,
                 diagnostics* diag, asio::any_completion_handler<save_signature> handler) {
-    auto ex = asio::get_associated_executor(handler, c.get_executor());
     asio::co_spawn(
         c.get_executor(), run_save(c, std::move(response), std::move(dir), std::move(stem), diag),
         op_completion<asio::any_completion_handler<save_signature>, std::vector<saved_image>>{
-            std::move(handler), std::move(ex)});
+            std::move(handler), std::make_shared<const asio::any_io_executor>(c.get_executor())});
 }
 
 }  // namespace detail
