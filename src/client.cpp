@@ -165,13 +165,13 @@ asio::awaitable<result_of_op<T>> failed_operation(error_code ec) {
     co_return out;
 }
 
-}  // namespace
-
 // The client's executor, shared with the client (no copy, no allocation).
-static std::shared_ptr<const asio::any_io_executor> client_executor(
+std::shared_ptr<const asio::any_io_executor> client_executor(
     const std::shared_ptr<client_impl>& impl) noexcept {
     return {impl, &impl->executor};
 }
+
+}  // namespace
 
 // The client's strand, or a new one when each operation has its own.
 asio::any_io_executor operation_strand(const client_impl& impl) {
@@ -179,6 +179,27 @@ asio::any_io_executor operation_strand(const client_impl& impl) {
         return asio::make_strand(impl.executor);
     return impl.strand;
 }
+
+namespace {
+
+// Starts an operation prepared at initiation: its request on the network, or
+// its failure `ec` delivered without one.
+template <class Handler, class T, class Done>
+void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_request wire,
+            std::unique_ptr<const origin> where, diagnostics* diag,
+            std::shared_ptr<const request_options> ro, Done done) {
+    auto strand = operation_strand(*impl);
+    if (ec) {
+        asio::co_spawn(std::move(strand), failed_operation<T>(ec), std::move(done));
+        return;
+    }
+    asio::co_spawn(
+        std::move(strand),
+        run_request<Handler, T>(impl, std::move(wire), std::move(where), diag, std::move(ro)),
+        std::move(done));
+}
+
+}  // namespace
 
 // Validation and encoding run here, at initiation, on the caller's thread:
 // the request object itself never enters a coroutine frame, so a request
@@ -202,16 +223,8 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
     } catch (...) {
         ec = error_from_exception(d);
     }
-    auto strand = operation_strand(*impl);
-    using value = std::unique_ptr<ImagesResponse>;
-    if (ec) {
-        asio::co_spawn(std::move(strand), failed_operation<value>(ec), std::move(done));
-        return;
-    }
-    asio::co_spawn(std::move(strand),
-                   run_request<images_response_handler, value>(impl, std::move(wire), nullptr, diag,
-                                                               std::move(ro)),
-                   std::move(done));
+    launch<images_response_handler, std::unique_ptr<ImagesResponse>>(
+        impl, ec, std::move(wire), nullptr, diag, std::move(ro), std::move(done));
 }
 
 // GET of an image URL. The API key goes only to the base URL's own origin.
@@ -241,15 +254,8 @@ void start_download(const std::shared_ptr<client_impl>& impl, std::string url, d
     } catch (...) {
         ec = error_from_exception(d);
     }
-    auto strand = operation_strand(*impl);
-    if (ec) {
-        asio::co_spawn(std::move(strand), failed_operation<std::string>(ec), std::move(done));
-        return;
-    }
-    asio::co_spawn(std::move(strand),
-                   run_request<download_response_handler, std::string>(
-                       impl, std::move(wire), std::move(where), diag, nullptr),
-                   std::move(done));
+    launch<download_response_handler, std::string>(impl, ec, std::move(wire), std::move(where),
+                                                   diag, nullptr, std::move(done));
 }
 
 }  // namespace detail

@@ -314,16 +314,16 @@ std::pair<error_code, pool_lease> connection_pool::finish(pool_ticket& t, bool c
         bool granted = false;
         {
             const std::lock_guard lock(st->mutex);
-            granted = w->granted && !st->closed;
-            if (w->granted && st->closed) {
+            if (!w->granted) {
+                still_queued = st->core.remove_waiter(*t.where_, w);
+            } else if (st->closed) {
                 // The pool went away meanwhile, and the TLS context it was
                 // given may have gone with it: nothing is opened any more.
                 to_close =
                     st->core.release(*t.where_, std::move(w->conn), false, steady::now()).to_close;
-            } else if (w->granted) {
-                handed = std::move(w->conn);
             } else {
-                still_queued = st->core.remove_waiter(*t.where_, w);
+                granted = true;
+                handed = std::move(w->conn);
             }
             st->publish();
         }

@@ -23,6 +23,7 @@
 namespace openai::images::detail {
 
 struct pool_state;
+class pool_ticket;
 
 /// Throws client_error (value_out_of_range, its param the option's name) when
 /// `opts` cannot be used: pool.max_connections must be at least 1.
@@ -33,8 +34,6 @@ void check_pool_options(const pool_options& opts);
 /// early return) closes the connection and frees the slot, so a slot is never
 /// lost. May outlive the pool that lent it. Not thread safe: one lease is
 /// used by one operation at a time.
-class pool_ticket;
-
 class pool_lease {
   public:
     pool_lease() noexcept = default;

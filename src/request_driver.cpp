@@ -187,14 +187,18 @@ void request_run::acquired(bool cancelled) {
     }
 }
 
-asio::awaitable<void> request_run::connect(const asio::any_io_executor& here) {
+exchange_result& request_run::next_result() {
     if (last_)
         *last_ = exchange_result{};
     else
         last_ = std::make_unique<exchange_result>();
+    return *last_;
+}
+
+asio::awaitable<void> request_run::connect(const asio::any_io_executor& here) {
     return on_connection(
         *lease_, here,
-        connect_into(*last_, impl_, *lease_, where_, fsm_.deadline(), *settings_.timeout));
+        connect_into(next_result(), impl_, *lease_, where_, fsm_.deadline(), *settings_.timeout));
 }
 
 void request_run::connected(bool cancelled) {
@@ -208,12 +212,8 @@ void request_run::connected(bool cancelled) {
 }
 
 asio::awaitable<void> request_run::exchange(const asio::any_io_executor& here) {
-    if (last_)
-        *last_ = exchange_result{};
-    else
-        last_ = std::make_unique<exchange_result>();
     return on_connection(*lease_, here,
-                         exchange_into(*last_, impl_, *lease_, wire_, handler_.sink(),
+                         exchange_into(next_result(), impl_, *lease_, wire_, handler_.sink(),
                                        fsm_.deadline(), *settings_.timeout));
 }
 

@@ -111,6 +111,7 @@ class request_run {
     error_code done();
 
   private:
+    exchange_result& next_result();
     void fail();
     void record(const exchange_result& r);
 
@@ -129,10 +130,6 @@ class request_run {
     // x-should-retry header); made once a connection is held, then reused.
     std::unique_ptr<exchange_result> last_;
 };
-
-inline bool is_cancelled(const asio::cancellation_state& cs) noexcept {
-    return cs.cancelled() != asio::cancellation_type::none;
-}
 
 /// One operation's request from its encoded form to its result: `Handler`
 /// (a response_handler made from the client and the result's value) reads
@@ -160,22 +157,22 @@ asio::awaitable<result_of_op<T>> run_request(std::shared_ptr<client_impl> impl, 
         for (;;) {
             switch (run.next()) {
                 case request_step::acquire:
-                    run.begin_acquire(here, is_cancelled(cs));
+                    run.begin_acquire(here, cancelled(cs));
                     if (run.must_wait_for_connection())
                         co_await run.wait_for_connection();
-                    run.acquired(is_cancelled(cs));
+                    run.acquired(cancelled(cs));
                     break;
                 case request_step::connect:
                     co_await run.connect(here);
-                    run.connected(is_cancelled(cs));
+                    run.connected(cancelled(cs));
                     break;
                 case request_step::exchange:
                     co_await run.exchange(here);
-                    run.exchanged(is_cancelled(cs));
+                    run.exchanged(cancelled(cs));
                     break;
                 case request_step::wait:
                     co_await run.back_off();
-                    run.waited(is_cancelled(cs));
+                    run.waited(cancelled(cs));
                     break;
                 case request_step::done:
                     out.ec = run.done();
