@@ -6,7 +6,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -22,10 +25,12 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -150,24 +155,41 @@ inline double memcpy_seconds(std::string_view src, std::size_t runs) {
     });
 }
 
-/// Client options for the fake server: its URL, test CA and key, no retries
-/// (a benchmark counts failures instead of hiding them).
+/// Client options for the test server: its URL, test CA and key, no retries
+/// (a benchmark counts failures instead of hiding them). With --threads N
+/// (N > 1) each operation and connection gets a strand of its own, so that
+/// the N threads share the work; --strand-per-operation 0|1 says otherwise.
 inline oi::client_options options_from(const flags& f) {
     oi::client_options o;
     o.base_url = f.str("url");
     o.api_key = f.str("key", "sk-test-key");
     o.tls.ca_file = f.str("ca", "");  // none: the system's roots
     o.retry.max_retries = 0;
+    o.strand_per_operation =
+        f.count("strand-per-operation", f.count("threads", 1) > 1 ? 1 : 0) != 0;
     return o;
 }
 
+/// Runs `ioc` on `threads` threads (this one and threads - 1 more) until it
+/// is out of work.
+inline void run_threads(boost::asio::io_context& ioc, std::size_t threads) {
+    std::vector<std::jthread> more;
+    for (std::size_t i = 1; i < threads; ++i)
+        more.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+}
+
 /// The requests of one small-request client that completed inside the
-/// measured window, which opens after the warm-up and lasts `duration`.
+/// measured window, which opens after the warm-up and lasts `duration`, and
+/// the process's CPU time over that window (see sample_cpu). Requests may be
+/// recorded from several threads.
 struct rate_tally {
     steady::time_point measure_from, stop_at;
     std::vector<double> latency_ms;
     std::uint64_t ok = 0, errors = 0;
     std::string first_error;
+    double cpu_from = -1, cpu_to = -1;  ///< CPU seconds when the window opened and closed
+    std::mutex mutex;
 
     rate_tally(double warmup, double duration)
         : measure_from(steady::now() + std::chrono::duration_cast<steady::duration>(
@@ -183,6 +205,7 @@ struct rate_tally {
     void record(steady::time_point start, steady::time_point end, bool good, Error&& error) {
         if (end < measure_from || end >= stop_at)
             return;
+        const std::lock_guard lock(mutex);
         if (good) {
             ++ok;
             latency_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
@@ -191,7 +214,16 @@ struct rate_tally {
         }
     }
 
-    /// The JSON line: requests, errors, rate and latency percentiles.
+    /// Reads this process's CPU time (user + system, every thread) when the
+    /// window opens and when it closes, on timers of `ex`: the CPU time of
+    /// the requests recorded, give or take those in flight at both ends.
+    /// The timers keep the io_context busy until the window has closed.
+    void sample_cpu(const boost::asio::any_io_executor& ex) {
+        boost::asio::co_spawn(ex, cpu_sampler(), boost::asio::detached);
+    }
+
+    /// The JSON line: requests, errors, rate, latency percentiles, the CPU
+    /// time of the window (when sampled) and the process's peak RSS.
     boost::json::object summary(std::string_view client, std::size_t concurrency) {
         const double seconds = seconds_between(measure_from, stop_at);
         boost::json::object out{{"client", client},
@@ -201,10 +233,28 @@ struct rate_tally {
                                 {"seconds", seconds},
                                 {"rps", static_cast<double>(ok) / seconds},
                                 {"p50_ms", quantile(latency_ms, 0.50)},
-                                {"p99_ms", quantile(latency_ms, 0.99)}};
+                                {"p99_ms", quantile(latency_ms, 0.99)},
+                                {"peak_rss_bytes", peak_rss_bytes()}};
+        if (cpu_from >= 0 && cpu_to >= 0) {
+            out["cpu_seconds"] = cpu_to - cpu_from;
+            out["cpu_cores"] = (cpu_to - cpu_from) / seconds;
+            if (ok)
+                out["cpu_us_per_request"] = (cpu_to - cpu_from) * 1e6 / static_cast<double>(ok);
+        }
         if (errors)
             out["first_error"] = first_error;
         return out;
+    }
+
+  private:
+    boost::asio::awaitable<void> cpu_sampler() {
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+        timer.expires_at(measure_from);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        cpu_from = cpu_use::now().seconds;
+        timer.expires_at(stop_at);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        cpu_to = cpu_use::now().seconds;
     }
 };
 
