@@ -10,9 +10,20 @@
 //
 //   bench_large --url https://127.0.0.1:PORT/v1 --ca ca.pem --model gpt-image-1
 //               --n 4 --size 1024x1024 --runs 3 --decode 1
+//
+// With --concurrency C it measures a rate instead: C workers on one
+// io_context, run by --threads N threads (default 1), each making the request
+// and decoding every image, one request after another, for --warmup seconds
+// then --duration seconds; it prints bench_small's JSON line (requests per
+// second, latency, CPU time over the measured period, peak RSS).
+//
+//   bench_large --url http://127.0.0.1:PORT/v1 --n 4 --size 1024x1024 --decode 1
+//               --concurrency 4 --threads 2 --duration 5 --warmup 1
 #include "bench_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
@@ -84,6 +95,56 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& 
     }
 }
 
+// The rate mode's worker: requests and decodes until the window closes.
+asio::awaitable<void> rate_worker(oi::client& client, const oi::CreateImageRequest& req,
+                                  rate_tally& t) {
+    for (;;) {
+        const auto start = steady::now();
+        if (start >= t.stop_at)
+            co_return;
+        oi::diagnostics diag;
+        auto [ec, res] =
+            co_await client.async_create_image(req, diag, asio::as_tuple(asio::use_awaitable));
+        std::string failure;
+        if (ec) {
+            failure = std::string(diag.message()) + " (" + ec.message() + ")";
+        } else {
+            try {
+                decode_all(res, static_cast<std::size_t>(*req.n));
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+        }
+        t.record(start, steady::now(), failure.empty(), [&] { return failure; });
+    }
+}
+
+int rate_mode(const flags& f, const oi::CreateImageRequest& req) {
+    const std::size_t concurrency = f.count("concurrency", 1);
+    const std::size_t threads = std::max<std::size_t>(f.count("threads", 1), 1);
+    asio::io_context ioc(static_cast<int>(threads));
+    oi::client_options opts = options_from(f);
+    opts.decode_b64_json = f.count("decode", 0) != 0;
+    opts.pool.max_connections = std::max<std::size_t>(concurrency, 1);  // no worker waits
+    oi::client client(ioc.get_executor(), opts);
+
+    rate_tally t(f.number("warmup", 1), f.number("duration", 5));
+    t.sample_cpu(ioc.get_executor());
+    for (std::size_t i = 0; i < concurrency; ++i)
+        asio::co_spawn(ioc, rate_worker(client, req, t), asio::detached);
+    run_threads(ioc, threads);
+
+    boost::json::object out = t.summary("openai-images", concurrency);
+    const oi::client_stats stats = client.stats();
+    out["threads"] = threads;
+    out["strand_per_operation"] = opts.strand_per_operation;
+    out["decode_b64_json"] = opts.decode_b64_json;
+    out["connections_opened"] = stats.connections_opened;
+    out["bytes_received_per_request"] = stats.requests ? stats.bytes_received / stats.requests : 0;
+    print(out);
+    return t.errors == 0 && t.ok > 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -94,6 +155,8 @@ int main(int argc, char** argv) try {
     req.model = oi::ImageModel(f.str("model", "gpt-image-1"));
     req.n = static_cast<std::int64_t>(f.count("n", 4));
     req.size = oi::ImageSize(f.str("size", "1024x1024"));
+    if (f.count("concurrency", 0) > 0)
+        return rate_mode(f, req);
 
     asio::io_context ioc(1);
     oi::client_options opts = options_from(f);

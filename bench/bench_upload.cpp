@@ -5,11 +5,20 @@
 //
 //   bench_upload --url https://127.0.0.1:PORT/v1 --ca ca.pem --model gpt-image-1
 //                --width 4176 --height 4176 --dir /tmp/bench-files --runs 3
+//
+// With --concurrency C it measures a rate instead: C workers each uploading
+// the same file one edit after another, for --warmup seconds then --duration
+// seconds; it prints bench_small's JSON line with the request body's size.
+// With --save-body PATH it only writes the multipart body the library sends
+// (its own encoding of the request) to PATH, for other clients to post, and
+// prints its size and Content-Type.
 #include "bench_common.hpp"
 
 #include <openai/images/testing/fake_server.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
@@ -46,6 +55,65 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageEditReque
     }
 }
 
+asio::awaitable<void> rate_worker(oi::client& client, const oi::CreateImageEditRequest& req,
+                                  rate_tally& t) {
+    for (;;) {
+        const auto start = steady::now();
+        if (start >= t.stop_at)
+            co_return;
+        oi::diagnostics diag;
+        auto [ec, res] =
+            co_await client.async_create_image_edit(req, diag, asio::as_tuple(asio::use_awaitable));
+        t.record(start, steady::now(), !ec && res.data.size() == 1, [&] {
+            return ec ? std::string(diag.message()) + " (" + ec.message() + ")"
+                      : std::string("unexpected answer");
+        });
+    }
+}
+
+// The multipart form of `req`, as the library encodes it.
+oi::multipart_form form_of(const oi::CreateImageEditRequest& req) {
+    oi::multipart_form form;
+    oi::diagnostics diag;
+    if (oi::encode(req, form, diag))
+        throw std::runtime_error("encode: " + std::string(diag.message()));
+    return form;
+}
+
+int save_body(const oi::CreateImageEditRequest& req, const std::string& path) {
+    const oi::multipart_form form = form_of(req);
+    oi::error_code ec;
+    oi::diagnostics diag;
+    const std::string body = form.to_string(ec, diag);
+    if (ec)
+        throw std::runtime_error("multipart body: " + std::string(diag.message()));
+    std::ofstream(path, std::ios::binary)
+        .write(body.data(), static_cast<std::streamsize>(body.size()));
+    print({{"body_bytes", body.size()}, {"content_type", form.content_type()}});
+    return 0;
+}
+
+int rate_mode(const flags& f, const oi::CreateImageEditRequest& req, std::uint64_t file_bytes) {
+    const std::size_t concurrency = f.count("concurrency", 1);
+    asio::io_context ioc(1);
+    oi::client_options opts = options_from(f);
+    opts.pool.max_connections = std::max<std::size_t>(concurrency, 1);  // no worker waits
+    oi::client client(ioc.get_executor(), opts);
+
+    rate_tally t(f.number("warmup", 1), f.number("duration", 5));
+    t.sample_cpu(ioc.get_executor());
+    for (std::size_t i = 0; i < concurrency; ++i)
+        asio::co_spawn(ioc, rate_worker(client, req, t), asio::detached);
+    ioc.run();
+
+    boost::json::object out = t.summary("openai-images", concurrency);
+    out["file_bytes"] = file_bytes;
+    out["request_body_bytes"] = form_of(req).content_length();
+    out["connections_opened"] = client.stats().connections_opened;
+    print(out);
+    return t.errors == 0 && t.ok > 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -72,6 +140,10 @@ int main(int argc, char** argv) try {
     req.model = oi::ImageModel(f.str("model", "dall-e-2"));
     req.size = oi::ImageSize(f.str("size", "256x256"));
     req.n = 1;
+    if (const std::string path = f.str("save-body", ""); !path.empty())
+        return save_body(req, path);
+    if (f.count("concurrency", 0) > 0)
+        return rate_mode(f, req, file_bytes);
 
     asio::io_context ioc(1);
     oi::client client(ioc.get_executor(), options_from(f));
