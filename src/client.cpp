@@ -38,7 +38,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_options o)
       ctx(opts.tls.context ? opts.tls.context.get() : owned_ctx.get()),
       pool(opts.strand_per_operation ? executor : asio::any_io_executor(strand), opts.pool, ctx,
            counters, opts.strand_per_operation),
-      connector(make_direct_connector()) {}
+      connector(make_direct_connector(tls_sessions)) {}
 
 namespace {
 

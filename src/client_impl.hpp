@@ -33,6 +33,8 @@ class client_impl {
     std::unique_ptr<ssl::context> owned_ctx;
     ssl::context* ctx;
     stats_counters counters;
+    /// Before the pool: its connections point to it.
+    tls_session_cache tls_sessions;
     connection_pool pool;
     std::unique_ptr<detail::connector> connector;
 };

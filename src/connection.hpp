@@ -4,6 +4,7 @@
 #pragma once
 
 #include "origin.hpp"
+#include "tls_session_cache.hpp"
 #include "tls_stream.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,6 +53,10 @@ class connection {
     bool connected = false;
     std::uint64_t id;
     const origin where;  ///< the pool's key for this connection
+    /// TLS: where the connection saves its session after its first response
+    /// (null: not saved), and the session it offered to resume (null: none).
+    tls_session_cache* sessions = nullptr;
+    const SSL_SESSION* offered_session = nullptr;
 
   private:
     std::optional<beast::tcp_stream> plain_;

@@ -10,6 +10,7 @@
 #include "http_exchange.hpp"
 #include "pool_core.hpp"
 #include "stats_counters.hpp"
+#include "tls_session_cache.hpp"
 
 namespace openai::images::detail {
 
@@ -24,7 +25,8 @@ class connector {
                                                      stats_counters& stats) = 0;
 };
 
-/// Straight to the origin (transport.hpp's connect).
-std::unique_ptr<connector> make_direct_connector();
+/// Straight to the origin (transport.hpp's connect), resuming TLS sessions
+/// of `sessions`, which must outlive the connector's connections.
+std::unique_ptr<connector> make_direct_connector(tls_session_cache& sessions);
 
 }  // namespace openai::images::detail

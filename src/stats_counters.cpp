@@ -9,6 +9,7 @@ client_stats stats_counters::snapshot() const noexcept {
     s.connections_opened = connections_opened.load(relaxed);
     s.connections_reused = connections_reused.load(relaxed);
     s.tls_handshakes = tls_handshakes.load(relaxed);
+    s.tls_resumed = tls_resumed.load(relaxed);
     s.pool_waits = pool_waits.load(relaxed);
     s.retries = retries.load(relaxed);
     s.stale_resends = stale_resends.load(relaxed);

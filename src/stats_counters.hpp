@@ -11,8 +11,9 @@ namespace openai::images::detail {
 
 struct stats_counters {
     std::atomic<std::uint64_t> requests{0}, connections_opened{0}, connections_reused{0},
-        tls_handshakes{0}, pool_waits{0}, retries{0}, stale_resends{0}, bytes_sent{0},
-        bytes_received{0}, open_connections{0}, idle_connections{0}, idle_closed_by_server{0};
+        tls_handshakes{0}, tls_resumed{0}, pool_waits{0}, retries{0}, stale_resends{0},
+        bytes_sent{0}, bytes_received{0}, open_connections{0}, idle_connections{0},
+        idle_closed_by_server{0};
 
     /// Each counter as it is now; not one instant for all (each is read on its own).
     client_stats snapshot() const noexcept;

@@ -80,8 +80,13 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
                                      counters, sink);
     if (!r.ec)
         ++c.requests;
-    if constexpr (std::is_same_v<Stream, tls_stream>)
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+        // The session to resume, once the first response is read: TLS 1.3
+        // tickets come after the handshake, ahead of it.
+        if (!r.ec && c.requests == 1 && c.sessions != nullptr)
+            c.sessions->save(s.native_handle(), c.where, c.offered_session);
         s.trim();  // an idle connection keeps only the small input buffer
+    }
     co_return r;
 }
 
@@ -99,7 +104,7 @@ asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>
 
 asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          steady::time_point deadline, const timeouts& t,
-                                         stats_counters& stats) {
+                                         stats_counters& stats, tls_session_cache* sessions) {
     exchange_result r;
     const auto connect_end = phase_end(t.connect, deadline);
     const auto cs = co_await asio::this_coro::cancellation_state;
@@ -191,6 +196,10 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
             r.message = "setting the minimum TLS version";
             co_return r;
         }
+        if (sessions != nullptr) {
+            c.sessions = sessions;
+            c.offered_session = sessions->offer(tls.native_handle(), o);
+        }
         c.lowest().expires_at(phase_end(t.tls_handshake, deadline));
         auto [ec] = co_await tls.async_handshake(tuple_awaitable);
         if (cancelled(cs))
@@ -204,6 +213,8 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
             co_return r;
         }
         stats.tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+        if (SSL_session_reused(tls.native_handle()) == 1)
+            stats.tls_resumed.fetch_add(1, std::memory_order_relaxed);
     }
     c.lowest().expires_never();
     c.connected = true;

@@ -16,9 +16,10 @@ namespace openai::images::detail {
 /// Resolves, connects and (for https) performs the TLS handshake. A port
 /// that is not 1..65535 fails with client_errc::invalid_url (the client
 /// refuses such URLs before they get here).
+/// `sessions`: TLS sessions to resume and to save (null: every handshake is a full one).
 asio::awaitable<exchange_result> connect(connection& c, const origin& o,
                                          steady::time_point deadline, const timeouts& t,
-                                         stats_counters& stats);
+                                         stats_counters& stats, tls_session_cache* sessions);
 
 /// Writes the request and reads the whole response; `sink`: where a 2xx body
 /// goes as it is read (null: kept as text in the response).

@@ -43,6 +43,8 @@ void configure_tls(state& st) {
     st.ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                            ssl::context::no_tlsv1_1);
+    if (st.opts.tls12_only)
+        SSL_CTX_set_max_proto_version(st.ssl_ctx.native_handle(), TLS1_2_VERSION);
     if (!st.opts.tls13_ciphersuites.empty() &&
         SSL_CTX_set_ciphersuites(st.ssl_ctx.native_handle(), st.opts.tls13_ciphersuites.c_str()) !=
             1)
@@ -180,6 +182,10 @@ std::size_t fake_server::connections_accepted() const {
 }
 std::size_t fake_server::tls_handshakes() const {
     return state_->handshakes;
+}
+
+std::size_t fake_server::tls_resumed() const {
+    return state_->resumed;
 }
 std::size_t fake_server::open_connections() const {
     return state_->open;

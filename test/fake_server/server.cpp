@@ -327,6 +327,8 @@ asio::awaitable<void> run_connection(state* st, tcp::socket sock, std::uint64_t 
         if (ec)
             co_return;  // e.g. the client refused the certificate
         ++st->handshakes;
+        if (SSL_session_reused(stream.native_handle()) == 1)
+            ++st->resumed;
         if (const char* name = SSL_get_cipher_name(stream.native_handle()))
             c.tls_cipher = name;
         if (co_await serve(stream, c) == after::close) {

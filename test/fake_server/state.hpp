@@ -67,7 +67,7 @@ struct fake_server::state {
     std::size_t window_count = 0;
 
     std::atomic<std::uint64_t> request_ids{0}, connection_ids{0}, file_ids{0};
-    std::atomic<std::size_t> accepted{0}, handshakes{0}, open{0};
+    std::atomic<std::size_t> accepted{0}, handshakes{0}, resumed{0}, open{0};
 
     std::vector<std::thread> threads;
     // Last but one: destroyed before everything the coroutines' frames use.

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -194,6 +195,75 @@ BOOST_AUTO_TEST_CASE(a_ca_file_with_text_around_the_certificate_is_trusted) {
     fault_case f(server, [&](auto& o) { o.tls.ca_file = path.string(); });
     const auto r = f.generate();
     BOOST_TEST(!r.ec, f.diag.message());
+}
+
+// A new connection to an origin resumes the session of an earlier one: TLS
+// 1.3 tickets (each used once) and TLS 1.2 sessions. The server closes every
+// connection after one answer, so each request makes a new connection.
+BOOST_AUTO_TEST_CASE(sessions_are_resumed_on_new_connections) {
+    for (const bool tls12 : {false, true}) {
+        BOOST_TEST_CONTEXT((tls12 ? "TLS 1.2" : "TLS 1.3")) {
+            t::fake_server server({.tls12_only = tls12, .close_after_requests = 1});
+            fault_case f(server);
+            for (int i = 0; i < 3; ++i) {
+                const auto r = f.generate();
+                BOOST_REQUIRE_MESSAGE(!r.ec, f.diag.message());
+            }
+            const auto s = f.c.stats();
+            BOOST_TEST(s.tls_handshakes == 3u);
+            BOOST_TEST(s.tls_resumed == 2u);  // all but the first
+            BOOST_TEST(server.tls_handshakes() == 3u);
+            BOOST_TEST(server.tls_resumed() == 2u);
+        }
+    }
+}
+
+// A session is offered only to the origin it came from: the same server
+// (the same ticket keys) reached by another host name gets a full
+// handshake, and a client of its own (other TLS settings) starts afresh.
+BOOST_AUTO_TEST_CASE(sessions_never_cross_hosts_or_clients) {
+    t::fake_server server({.close_after_requests = 1});
+    fault_case f(server);
+    auto req = small_generation();
+    req.response_format = oi::ImageResponseFormat::url;
+    const auto first = f.generate(req);
+    BOOST_REQUIRE_MESSAGE(!first.ec, f.diag.message());
+    const std::string url = first.response.data.at(0).url.value();
+    const std::string ip = "https://127.0.0.1:";
+    BOOST_REQUIRE(url.starts_with(ip));
+
+    // The image from https://localhost:PORT, the server's other name.
+    std::string body;
+    f.c.async_download("https://localhost:" + url.substr(ip.size()), f.diag,
+                       [&](boost::system::error_code ec, std::string b) {
+                           BOOST_TEST(!ec, ec.message() << ": " << f.diag.message());
+                           body = std::move(b);
+                       });
+    f.ioc.restart();
+    f.ioc.run_for(std::chrono::seconds(30));
+    BOOST_TEST(body.starts_with("\x89PNG"));
+    BOOST_TEST(server.tls_handshakes() == 2u);
+    BOOST_TEST(server.tls_resumed() == 0u);
+
+    // Back to 127.0.0.1: its session is still there.
+    BOOST_REQUIRE(!f.generate().ec);
+    BOOST_TEST(server.tls_resumed() == 1u);
+    BOOST_TEST(f.c.stats().tls_resumed == 1u);
+
+    // Another client (here with its CA from memory) has sessions of its own.
+    asio::io_context ioc;
+    auto opts = options_for(server);
+    opts.tls.ca_file.clear();
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    ctx->add_certificate_authority(asio::buffer(t::test_pki().ca_cert_pem));
+    ctx->set_verify_mode(ssl::verify_peer);
+    opts.tls.context = ctx;
+    oi::client other(ioc.get_executor(), opts);
+    auto r = run_one(ioc, [&](auto h) { other.async_create_image(small_generation(), h); });
+    BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
+    BOOST_TEST(other.stats().tls_handshakes == 1u);
+    BOOST_TEST(other.stats().tls_resumed == 0u);
+    BOOST_TEST(server.tls_resumed() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,8 +13,12 @@ struct client_stats {
     std::uint64_t connections_opened = 0;  ///< TCP connections established
     std::uint64_t connections_reused = 0;  ///< requests that took a kept-alive connection
     std::uint64_t tls_handshakes = 0;      ///< TLS handshakes completed
-    std::uint64_t pool_waits = 0;          ///< requests that waited for a free connection
-    std::uint64_t retries = 0;             ///< attempts after the first, all operations
+    /// Of tls_handshakes, those that resumed a session saved from an earlier
+    /// connection to the same origin (abbreviated: no certificate sent or
+    /// verified); the others were full handshakes.
+    std::uint64_t tls_resumed = 0;
+    std::uint64_t pool_waits = 0;  ///< requests that waited for a free connection
+    std::uint64_t retries = 0;     ///< attempts after the first, all operations
     std::uint64_t stale_resends =
         0;                         ///< requests re-sent because a kept-alive connection was closed
     std::uint64_t bytes_sent = 0;  ///< HTTP bytes written (before TLS)

@@ -84,6 +84,8 @@ struct server_options {
     cert_choice cert = cert_choice::server;
     /// The TLS 1.3 suites accepted, in OpenSSL's syntax; empty: OpenSSL's default.
     std::string tls13_ciphersuites{};
+    /// Speak TLS 1.2 at most (its sessions resume by session id or ticket).
+    bool tls12_only = false;
     /// `Authorization: Bearer <key>` is required, else 401 invalid_api_key.
     /// Empty: no check. GET /v1/files/... never needs it (as the API's image URLs).
     std::string api_key = "sk-test-key";
@@ -195,6 +197,7 @@ class fake_server {
 
     std::size_t connections_accepted() const;
     std::size_t tls_handshakes() const;  ///< successful ones
+    std::size_t tls_resumed() const;     ///< of which resumed a client's saved session
     std::size_t open_connections() const;
 
     /// Closes the listener and every connection, waits for the threads.
