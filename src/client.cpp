@@ -8,7 +8,6 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -22,6 +21,7 @@
 #include "images_sink.hpp"
 #include "op_completion.hpp"
 #include "request_driver.hpp"
+#include "strands.hpp"
 #include "tls_context.hpp"
 
 namespace openai::images {
@@ -31,13 +31,13 @@ namespace detail {
 
 client_impl::client_impl(asio::any_io_executor ex, client_options o)
     : executor(std::move(ex)),
-      strand(asio::make_strand(executor)),
+      strand(make_any_strand(executor)),
       opts(std::move(o)),
       endpoint(opts),
       owned_ctx(opts.tls.context ? nullptr : make_tls_context(opts.tls)),
       ctx(opts.tls.context ? opts.tls.context.get() : owned_ctx.get()),
-      pool(opts.strand_per_operation ? executor : asio::any_io_executor(strand), opts.pool, ctx,
-           counters, opts.strand_per_operation),
+      pool(opts.strand_per_operation ? executor : strand, opts.pool, ctx, counters,
+           opts.strand_per_operation),
       connector(make_direct_connector(tls_sessions)) {}
 
 namespace {
@@ -176,7 +176,7 @@ std::shared_ptr<const asio::any_io_executor> client_executor(
 // The client's strand, or a new one when each operation has its own.
 asio::any_io_executor operation_strand(const client_impl& impl) {
     if (impl.opts.strand_per_operation)
-        return asio::make_strand(impl.executor);
+        return make_any_strand(impl.executor);
     return impl.strand;
 }
 

@@ -7,7 +7,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <memory>
 
@@ -27,7 +26,8 @@ class client_impl {
     asio::any_io_executor executor;
     /// Where operations run: one strand for all of them, or (with
     /// threading.strand_per_operation) a new strand for each.
-    asio::strand<asio::any_io_executor> strand;
+    /// Made by make_any_strand() (strands.hpp).
+    asio::any_io_executor strand;
     client_options opts;
     detail::endpoint endpoint;
     std::unique_ptr<ssl::context> owned_ctx;

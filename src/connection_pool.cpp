@@ -1,7 +1,5 @@
 #include "connection_pool.hpp"
 
-#include <boost/asio/strand.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +12,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "strands.hpp"
 
 namespace openai::images::detail {
 
@@ -54,8 +54,7 @@ void close_all(connection_list& conns) noexcept {
 void wake(waiter_ptr w) noexcept {
     try {
         const auto ex = w->timer.get_executor();
-        if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>();
-            s != nullptr && s->running_in_this_thread()) {
+        if (running_in_strand(ex)) {
             w->timer.cancel();
             return;
         }
@@ -107,8 +106,7 @@ struct pool_state {
         // On a strand of its own, a connection's I/O and timers are never run
         // by two threads at once, and different connections run on as many
         // threads as run the io_context.
-        auto ex =
-            strand_per_connection ? asio::any_io_executor(asio::make_strand(executor)) : executor;
+        auto ex = strand_per_connection ? make_any_strand(executor) : executor;
         return std::make_unique<connection>(std::move(ex), ctx, o,
                                             next_id.fetch_add(1, std::memory_order_relaxed));
     }

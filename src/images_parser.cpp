@@ -69,7 +69,10 @@ class images_response_handler {
     /// Decode each image as it arrives instead of keeping its text.
     bool decode = false;
 
-    images_response_handler() { st.reset(); }
+    images_response_handler() {
+        st.reset();
+        frames_.reserve(8);  // an ImagesResponse nests 4 deep: no regrowth
+    }
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }

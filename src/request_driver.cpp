@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -38,12 +39,16 @@ void record_metadata(const http::response_header<>& res, response_metadata& meta
             meta.processing_ms = ms;
     }
     meta.rate_limits.clear();
+    constexpr std::string_view prefix = "x-ratelimit-";
     for (const auto& f : res) {
-        std::string name(f.name_string());
-        for (auto& ch : name)
+        const std::string_view name = f.name_string();
+        // Compared in place: only the rate-limit headers are copied.
+        if (name.size() < prefix.size() || !beast::iequals(name.substr(0, prefix.size()), prefix))
+            continue;
+        std::string lower(name);
+        for (auto& ch : lower)
             ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (name.starts_with("x-ratelimit-"))
-            meta.rate_limits.emplace_back(name, std::string(f.value()));
+        meta.rate_limits.emplace_back(std::move(lower), std::string(f.value()));
     }
 }
 

@@ -94,7 +94,10 @@ tls_stream::~tls_stream() {
 
 tls_stream::call_result tls_stream::step(int (*call)(SSL*, void*, std::size_t, std::size_t*),
                                          void* data, std::size_t size) {
-    ERR_clear_error();
+    // SSL_get_error() reads the thread's error queue, which must hold
+    // nothing older; clearing an empty queue costs more than the check.
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     std::size_t n = 0;
     const int rc = call(ssl_, data, size, &n);
     call_result r;

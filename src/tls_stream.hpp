@@ -79,15 +79,31 @@ class tls_stream {
     /// gathered first when they are several. Signature void(error_code, size_t).
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-        const std::size_t n = std::min(asio::buffer_size(buffers), max_record);
+        // One pass over the sequence (Beast's serializer hands a view of
+        // views, costly to walk): the first non-empty buffer is sent as it
+        // is when it fills a record or is the last; otherwise the buffers
+        // are gathered into stage_, up to a record.
+        auto it = asio::buffer_sequence_begin(buffers);
+        const auto end = asio::buffer_sequence_end(buffers);
         asio::const_buffer first;
-        for (auto it = asio::buffer_sequence_begin(buffers);
-             it != asio::buffer_sequence_end(buffers) && first.size() == 0; ++it)
+        for (; it != end && first.size() == 0; ++it)
             first = *it;
         void* data = const_cast<void*>(first.data());
-        if (first.size() < n) {
-            stage_.resize(n);
-            asio::buffer_copy(asio::buffer(stage_), buffers, n);
+        std::size_t n = std::min(first.size(), max_record);
+        if (n < max_record && it != end) {
+            // Grown as needed: a small request keeps a small stage.
+            auto append = [this](const void* p, std::size_t size) {
+                const auto* b = static_cast<const unsigned char*>(p);
+                stage_.insert(stage_.end(), b, b + size);  // same type: a memmove
+            };
+            stage_.clear();
+            append(first.data(), n);
+            for (; it != end && n < max_record; ++it) {
+                const asio::const_buffer b = *it;
+                const std::size_t take = std::min(b.size(), max_record - n);
+                append(b.data(), take);
+                n += take;
+            }
             data = stage_.data();
         }
         return asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
