@@ -159,6 +159,7 @@ inline double memcpy_seconds(std::string_view src, std::size_t runs) {
 /// (a benchmark counts failures instead of hiding them). With --threads N
 /// (N > 1) each operation and connection gets a strand of its own, so that
 /// the N threads share the work; --strand-per-operation 0|1 says otherwise.
+/// --single-thread 1 sets client_options::single_thread.
 inline oi::client_options options_from(const flags& f) {
     oi::client_options o;
     o.base_url = f.str("url");
@@ -167,6 +168,7 @@ inline oi::client_options options_from(const flags& f) {
     o.retry.max_retries = 0;
     o.strand_per_operation =
         f.count("strand-per-operation", f.count("threads", 1) > 1 ? 1 : 0) != 0;
+    o.single_thread = f.count("single-thread", 0) != 0;  // --single-thread 1: no strand
     return o;
 }
 

@@ -28,10 +28,27 @@ namespace openai::images {
 namespace asio = boost::asio;
 
 namespace detail {
+namespace {
+
+// Whether the client runs without a strand of its own (single_thread);
+// throws client_error when the threading options contradict each other.
+bool checked_threading(const client_options& o) {
+    if (o.single_thread && o.strand_per_operation) {
+        diagnostics diag;
+        diag.assign("single_thread",
+                    "single_thread and strand_per_operation are both set; choose one: "
+                    "single_thread runs everything on the executor itself, "
+                    "strand_per_operation spreads the work over strands");
+        throw client_error(client_errc::incompatible_parameters, diag);
+    }
+    return o.single_thread;
+}
+
+}  // namespace
 
 client_impl::client_impl(asio::any_io_executor ex, client_options o)
     : executor(std::move(ex)),
-      strand(make_any_strand(executor)),
+      strand(checked_threading(o) ? executor : make_any_strand(executor)),
       opts(std::move(o)),
       endpoint(opts),
       owned_ctx(opts.tls.context ? nullptr : make_tls_context(opts.tls)),

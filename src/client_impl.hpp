@@ -24,9 +24,9 @@ class client_impl {
     client_impl(asio::any_io_executor ex, client_options o);
 
     asio::any_io_executor executor;
-    /// Where operations run: one strand for all of them, or (with
-    /// threading.strand_per_operation) a new strand for each.
-    /// Made by make_any_strand() (strands.hpp).
+    /// Where operations run: one strand for all of them (made by
+    /// make_any_strand(), strands.hpp), the executor itself (single_thread),
+    /// or (strand_per_operation) a new strand for each.
     asio::any_io_executor strand;
     client_options opts;
     detail::endpoint endpoint;

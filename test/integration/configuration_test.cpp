@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 
@@ -107,6 +108,50 @@ BOOST_AUTO_TEST_CASE(plain_http_base_url_works) {
     BOOST_TEST(c.stats().tls_handshakes == 0u);
     BOOST_TEST(c.stats().connections_opened == 1u);
     BOOST_TEST(server.requests().at(0).tls_cipher == "");
+}
+
+// single_thread: no strand of the client's own; many operations at once on
+// an io_context run by this thread all complete, each exactly once.
+BOOST_AUTO_TEST_CASE(single_thread_runs_on_the_executor_itself) {
+    t::fake_server server;
+    asio::io_context ioc(1);
+    auto o = options_for(server);
+    o.single_thread = true;
+    o.pool.max_connections = 3;  // some requests wait for a connection
+    oi::client c(ioc.get_executor(), o);
+    int done = 0, failed = 0;
+    for (int i = 0; i < 8; ++i) {
+        c.async_create_image(small_generation(),
+                             [&](boost::system::error_code ec, oi::ImagesResponse r) {
+                                 ++done;
+                                 if (ec || r.data.size() != 1)
+                                     ++failed;
+                             });
+    }
+    ioc.run_for(std::chrono::seconds(30));
+    BOOST_TEST(done == 8);
+    BOOST_TEST(failed == 0);
+    BOOST_TEST(c.stats().requests == 8u);
+    BOOST_TEST(c.stats().connections_opened == 3u);
+    BOOST_TEST(c.stats().pool_waits == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(single_thread_and_strand_per_operation_exclude_each_other) {
+    asio::io_context ioc;
+    oi::client_options o;
+    o.single_thread = true;
+    o.strand_per_operation = true;
+    try {
+        oi::client c(ioc.get_executor(), o);
+        BOOST_ERROR("no exception");
+    } catch (const oi::client_error& e) {
+        BOOST_TEST(e.code() == oi::client_errc::incompatible_parameters);
+        BOOST_TEST(e.param() == "single_thread");
+        BOOST_TEST(std::string(e.what()) ==
+                   "single_thread and strand_per_operation are both set; choose one: "
+                   "single_thread runs everything on the executor itself, "
+                   "strand_per_operation spreads the work over strands");
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -132,6 +132,13 @@ struct client_options {
     /// an io_context run by N threads uses N cores; costs a strand hand-over
     /// per step (see bench/RESULTS.md).
     bool strand_per_operation = false;
+    /// A promise that one thread at a time runs the client's executor (an
+    /// io_context run by one thread, or an executor that is a strand
+    /// already): the client's operations and connections then run straight
+    /// on it, with no strand of the client's own, the cheapest there is
+    /// (about a tenth less CPU a small request; see bench/RESULTS.md).
+    /// Broken promises are data races. Not with strand_per_operation.
+    bool single_thread = false;
 
     /// Defaults, overridden where set (and not empty) by OPENAI_API_KEY
     /// (api_key), OPENAI_BASE_URL (base_url), OPENAI_ORG_ID (organization),
