@@ -63,11 +63,14 @@ bool certificate_rejected(SSL* ssl, const origin& o, exchange_result& r) {
     return true;
 }
 
-template <class Stream, class Body>
-asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::request<Body>& req,
-                                             steady::time_point deadline, const timeouts& t,
-                                             const limits& l, stats_counters& stats,
-                                             body_sink* sink) {
+// One coroutine for the exchange, whichever the stream: the request's
+// frames are few (each level of coroutine costs a frame and a move of the
+// whole response on the way out).
+template <class Body>
+asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>& req,
+                                              steady::time_point deadline, const timeouts& t,
+                                              const limits& l, stats_counters& stats,
+                                              body_sink* sink) {
     auto expire = [&c](steady::time_point tp) {
         if (tp == steady::time_point::max())
             c.lowest().expires_never();
@@ -76,28 +79,24 @@ asio::awaitable<exchange_result> do_exchange(Stream& s, connection& c, http::req
     };
     // Named, not a braced temporary: GCC 12 (only) miscompiles those inside co_await.
     const exchange_counters counters{stats.requests, stats.bytes_sent, stats.bytes_received};
-    auto r = co_await write_and_read(s, c.buffer, expire, c.requests > 0, req, deadline, t, l,
-                                     counters, sink);
+    const bool reused = c.requests > 0;
+    exchange_result r;
+    if (c.is_tls())
+        r = co_await write_and_read(c.tls_stream(), c.buffer, expire, reused, req, deadline, t, l,
+                                    counters, sink);
+    else
+        r = co_await write_and_read(c.plain_stream(), c.buffer, expire, reused, req, deadline, t, l,
+                                    counters, sink);
     if (!r.ec)
         ++c.requests;
-    if constexpr (std::is_same_v<Stream, tls_stream>) {
+    if (c.is_tls()) {
         // The session to resume, once the first response is read: TLS 1.3
         // tickets come after the handshake, ahead of it.
         if (!r.ec && c.requests == 1 && c.sessions != nullptr)
-            c.sessions->save(s.native_handle(), c.where, c.offered_session);
-        s.trim();  // an idle connection keeps only the small input buffer
+            c.sessions->save(c.tls_stream().native_handle(), c.where, c.offered_session);
+        c.tls_stream().trim();  // an idle connection keeps only the small input buffer
     }
     co_return r;
-}
-
-template <class Body>
-asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>& req,
-                                              steady::time_point deadline, const timeouts& t,
-                                              const limits& l, stats_counters& stats,
-                                              body_sink* sink) {
-    if (c.is_tls())
-        co_return co_await do_exchange(c.tls_stream(), c, req, deadline, t, l, stats, sink);
-    co_return co_await do_exchange(c.plain_stream(), c, req, deadline, t, l, stats, sink);
 }
 
 }  // namespace
@@ -224,13 +223,13 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
 asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
                                           steady::time_point deadline, const timeouts& t,
                                           const limits& l, stats_counters& stats, body_sink* sink) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats, sink);
+    return exchange_any(c, req, deadline, t, l, stats, sink);
 }
 
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
                                           steady::time_point deadline, const timeouts& t,
                                           const limits& l, stats_counters& stats, body_sink* sink) {
-    co_return co_await exchange_any(c, req, deadline, t, l, stats, sink);
+    return exchange_any(c, req, deadline, t, l, stats, sink);
 }
 
 }  // namespace openai::images::detail
