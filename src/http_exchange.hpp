@@ -129,6 +129,28 @@ inline exchange_result read_failure(error_code ec, bool body, steady::time_point
     return r;
 }
 
+/// A request with a body in memory, as HTTP/1.1 puts it on the wire: the
+/// request line, each field, an empty line, the body. Its framing must be
+/// in its fields already (prepare_payload(): Content-Length).
+inline std::string render_request(const http::request<http::string_body>& req) {
+    const std::string_view method = req.method_string(), target = req.target();
+    std::size_t size = method.size() + target.size() + 13 + req.body().size();
+    for (const auto& f : req)
+        size += f.name_string().size() + f.value().size() + 4;
+    std::string out;
+    out.reserve(size);
+    const unsigned v = req.version();
+    out.append(method).append(" ").append(target).append(" HTTP/");
+    out.push_back(static_cast<char>('0' + v / 10 % 10));
+    out.push_back('.');
+    out.push_back(static_cast<char>('0' + v % 10));
+    out.append("\r\n");
+    for (const auto& f : req)
+        out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+    out.append("\r\n").append(req.body());
+    return out;
+}
+
 /// Writes `req` to `s` and reads the whole response, using `buffer` for what
 /// was read past it. `expire(tp)` arms the stream's timeout for the next
 /// operations (steady::time_point::max(): none). `reused`: the connection
@@ -145,29 +167,49 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     exchange_result r;
     const auto cs = co_await asio::this_coro::cancellation_state;
 
-    http::request_serializer<Body> sr(req);
-    while (!sr.is_done()) {
-        expire(phase_end(t.body_idle, deadline));
-        auto [ec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
-        stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
-        if (cancelled(cs))
-            co_return aborted("sending the request");
-        if (ec) {
-            r.stale = reused && closed_by_peer(ec);
-            if (ec == beast::error::timeout) {
-                r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
-                r.message = "sending the request";
-            } else {
-                r.ec = ec;
-                if constexpr (std::is_same_v<Body, multipart_body>) {
-                    if (!sr.writer_impl().error_message().empty()) {
-                        r.message = std::string(sr.writer_impl().error_message());
-                    }
-                }
-                if (r.message.empty())
-                    r.message = "sending the request";
+    // A failed write: stale when nothing came back on a reused connection.
+    auto write_failed = [&](error_code ec, std::string_view why) {
+        r.stale = reused && closed_by_peer(ec);
+        if (ec == beast::error::timeout) {
+            r.ec = timeout_error(client_errc::body_idle_timeout, deadline);
+            r.message = "sending the request";
+        } else {
+            r.ec = ec;
+            r.message = why.empty() ? std::string_view("sending the request") : why;
+        }
+    };
+    if constexpr (std::is_same_v<Body, http::string_body>) {
+        // A JSON request is whole in memory: rendered once and written as
+        // one buffer (Beast's serializer walks a view of views per write).
+        const std::string wire = render_request(req);
+        for (std::size_t off = 0; off < wire.size();) {
+            expire(phase_end(t.body_idle, deadline));
+            auto [ec, n] = co_await s.async_write_some(
+                asio::const_buffer(wire.data() + off, wire.size() - off), tuple_awaitable);
+            off += n;
+            stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
+            if (cancelled(cs))
+                co_return aborted("sending the request");
+            if (ec) {
+                write_failed(ec, {});
+                co_return r;
             }
-            co_return r;
+        }
+    } else {
+        http::request_serializer<Body> sr(req);
+        while (!sr.is_done()) {
+            expire(phase_end(t.body_idle, deadline));
+            auto [ec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
+            stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
+            if (cancelled(cs))
+                co_return aborted("sending the request");
+            if (ec) {
+                std::string_view why;
+                if constexpr (std::is_same_v<Body, multipart_body>)
+                    why = sr.writer_impl().error_message();
+                write_failed(ec, why);
+                co_return r;
+            }
         }
     }
     stats.requests.fetch_add(1, std::memory_order_relaxed);

@@ -34,11 +34,11 @@ struct bio_access {
         if (len <= 0)
             return 0;
         auto& out = of(b).out_;
-        // resize + memcpy: insert() from char into unsigned char elements
-        // converts one byte at a time, which cost a fifth of an upload's CPU.
-        const std::size_t at = out.size(), n = static_cast<std::size_t>(len);
-        out.resize(at + n);
-        std::memcpy(out.data() + at, in, n);
+        // From unsigned char, the vector's own type: a memmove. From char,
+        // insert() converted one byte at a time (a fifth of an upload's
+        // CPU); resize() then memcpy would zero the bytes first.
+        const auto* bytes = reinterpret_cast<const unsigned char*>(in);
+        out.insert(out.end(), bytes, bytes + len);
         return len;
     }
     static long ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
