@@ -33,6 +33,14 @@ using client_fixture::run_one;
 using client_fixture::scratch_dir;
 using client_fixture::small_generation;
 
+// A caller's own SSL context that trusts the test CA.
+std::shared_ptr<ssl::context> context_trusting_test_ca() {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    ctx->add_certificate_authority(asio::buffer(t::test_pki().ca_cert_pem));
+    ctx->set_verify_mode(ssl::verify_peer);
+    return ctx;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(client_tls)
@@ -63,9 +71,7 @@ BOOST_AUTO_TEST_CASE(caller_supplied_ssl_context) {
     asio::io_context ioc;
     auto opts = options_for(server);
     opts.tls.ca_file.clear();
-    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-    ctx->add_certificate_authority(asio::buffer(t::test_pki().ca_cert_pem));
-    ctx->set_verify_mode(ssl::verify_peer);
+    auto ctx = context_trusting_test_ca();
     // The caller's suites are used as they are, not replaced by the library's.
     BOOST_REQUIRE(SSL_CTX_set_ciphersuites(ctx->native_handle(), "TLS_CHACHA20_POLY1305_SHA256") ==
                   1);
@@ -254,10 +260,7 @@ BOOST_AUTO_TEST_CASE(sessions_never_cross_hosts_or_clients) {
     asio::io_context ioc;
     auto opts = options_for(server);
     opts.tls.ca_file.clear();
-    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-    ctx->add_certificate_authority(asio::buffer(t::test_pki().ca_cert_pem));
-    ctx->set_verify_mode(ssl::verify_peer);
-    opts.tls.context = ctx;
+    opts.tls.context = context_trusting_test_ca();
     oi::client other(ioc.get_executor(), opts);
     auto r = run_one(ioc, [&](auto h) { other.async_create_image(small_generation(), h); });
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
