@@ -4,6 +4,7 @@
 
 #include <openai/images.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -259,6 +260,25 @@ struct rate_tally {
         cpu_to = cpu_use::now().seconds;
     }
 };
+
+/// The rate modes' worker: `req` through `client`, one request after
+/// another, until the window of `t` closes; `check(response)` gives the
+/// failure of an answer that came (empty: a good one).
+template <class Request, class Check>
+boost::asio::awaitable<void> rate_worker(oi::client& client, const Request& req, rate_tally& t,
+                                         Check check) {
+    for (;;) {
+        const auto start = steady::now();
+        if (start >= t.stop_at)
+            co_return;
+        oi::diagnostics diag;
+        auto [ec, res] = co_await client.async_execute(
+            req, diag, boost::asio::as_tuple(boost::asio::use_awaitable));
+        const std::string failure =
+            ec ? std::string(diag.message()) + " (" + ec.message() + ")" : check(res);
+        t.record(start, steady::now(), failure.empty(), [&] { return failure; });
+    }
+}
 
 /// Runs `task` on `ioc` until the io_context is out of work; rethrows what
 /// the coroutine threw.

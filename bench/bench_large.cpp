@@ -95,30 +95,6 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageRequest& 
     }
 }
 
-// The rate mode's worker: requests and decodes until the window closes.
-asio::awaitable<void> rate_worker(oi::client& client, const oi::CreateImageRequest& req,
-                                  rate_tally& t) {
-    for (;;) {
-        const auto start = steady::now();
-        if (start >= t.stop_at)
-            co_return;
-        oi::diagnostics diag;
-        auto [ec, res] =
-            co_await client.async_create_image(req, diag, asio::as_tuple(asio::use_awaitable));
-        std::string failure;
-        if (ec) {
-            failure = std::string(diag.message()) + " (" + ec.message() + ")";
-        } else {
-            try {
-                decode_all(res, static_cast<std::size_t>(*req.n));
-            } catch (const std::exception& e) {
-                failure = e.what();
-            }
-        }
-        t.record(start, steady::now(), failure.empty(), [&] { return failure; });
-    }
-}
-
 int rate_mode(const flags& f, const oi::CreateImageRequest& req) {
     const std::size_t concurrency = f.count("concurrency", 1);
     const std::size_t threads = std::max<std::size_t>(f.count("threads", 1), 1);
@@ -131,7 +107,18 @@ int rate_mode(const flags& f, const oi::CreateImageRequest& req) {
     rate_tally t(f.number("warmup", 1), f.number("duration", 5));
     t.sample_cpu(ioc.get_executor());
     for (std::size_t i = 0; i < concurrency; ++i)
-        asio::co_spawn(ioc, rate_worker(client, req, t), asio::detached);
+        asio::co_spawn(ioc,
+                       rate_worker(client, req, t,
+                                   [n = static_cast<std::size_t>(*req.n)](
+                                       const oi::ImagesResponse& res) -> std::string {
+                                       try {
+                                           decode_all(res, n);
+                                       } catch (const std::exception& e) {
+                                           return e.what();
+                                       }
+                                       return {};
+                                   }),
+                       asio::detached);
     run_threads(ioc, threads);
 
     boost::json::object out = t.summary("openai-images", concurrency);

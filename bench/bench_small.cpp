@@ -23,22 +23,11 @@ namespace {
 namespace asio = boost::asio;
 using namespace bench;
 
-asio::awaitable<void> worker(oi::client& client, rate_tally& t) {
-    const oi::CreateImageRequest req = small_request();
-    for (;;) {
-        const auto start = steady::now();
-        if (start >= t.stop_at)
-            co_return;
-        oi::diagnostics diag;
-        auto [ec, res] =
-            co_await client.async_create_image(req, diag, asio::as_tuple(asio::use_awaitable));
-        const bool good = !ec && res.data.size() == 1 && res.data[0].url &&
-                          res.data[0].url->starts_with("https://");
-        t.record(start, steady::now(), good, [&] {
-            return ec ? std::string(diag.message()) + " (" + ec.message() + ")"
-                      : std::string("unexpected answer");
-        });
-    }
+// A good answer: one image, by url.
+std::string check_small(const oi::ImagesResponse& res) {
+    const bool good =
+        res.data.size() == 1 && res.data[0].url && res.data[0].url->starts_with("https://");
+    return good ? std::string() : std::string("unexpected answer");
 }
 
 }  // namespace
@@ -54,10 +43,11 @@ int main(int argc, char** argv) try {
     opts.pool.max_connections = std::max<std::size_t>(concurrency, 1);  // no worker waits
     oi::client client(ioc.get_executor(), opts);
 
+    const oi::CreateImageRequest req = small_request();  // outlives the workers
     rate_tally t(warmup, duration);
     t.sample_cpu(ioc.get_executor());
     for (std::size_t i = 0; i < concurrency; ++i)
-        asio::co_spawn(ioc, worker(client, t), asio::detached);
+        asio::co_spawn(ioc, rate_worker(client, req, t, check_small), asio::detached);
     run_threads(ioc, threads);
 
     boost::json::object out = t.summary("openai-images", concurrency);

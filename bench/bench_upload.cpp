@@ -55,22 +55,6 @@ asio::awaitable<void> run_all(oi::client& client, const oi::CreateImageEditReque
     }
 }
 
-asio::awaitable<void> rate_worker(oi::client& client, const oi::CreateImageEditRequest& req,
-                                  rate_tally& t) {
-    for (;;) {
-        const auto start = steady::now();
-        if (start >= t.stop_at)
-            co_return;
-        oi::diagnostics diag;
-        auto [ec, res] =
-            co_await client.async_create_image_edit(req, diag, asio::as_tuple(asio::use_awaitable));
-        t.record(start, steady::now(), !ec && res.data.size() == 1, [&] {
-            return ec ? std::string(diag.message()) + " (" + ec.message() + ")"
-                      : std::string("unexpected answer");
-        });
-    }
-}
-
 // The multipart form of `req`, as the library encodes it.
 oi::multipart_form form_of(const oi::CreateImageEditRequest& req) {
     oi::multipart_form form;
@@ -103,7 +87,13 @@ int rate_mode(const flags& f, const oi::CreateImageEditRequest& req, std::uint64
     rate_tally t(f.number("warmup", 1), f.number("duration", 5));
     t.sample_cpu(ioc.get_executor());
     for (std::size_t i = 0; i < concurrency; ++i)
-        asio::co_spawn(ioc, rate_worker(client, req, t), asio::detached);
+        asio::co_spawn(
+            ioc,
+            rate_worker(client, req, t,
+                        [](const oi::ImagesResponse& res) {
+                            return std::string(res.data.size() == 1 ? "" : "unexpected answer");
+                        }),
+            asio::detached);
     ioc.run();
 
     boost::json::object out = t.summary("openai-images", concurrency);
