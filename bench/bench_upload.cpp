@@ -9,6 +9,9 @@
 // With --concurrency C it measures a rate instead: C workers each uploading
 // the same file one edit after another, for --warmup seconds then --duration
 // seconds; it prints bench_small's JSON line with the request body's size.
+// With --source memory the image is the file's bytes read once into memory
+// (file_source::from_owned): the same body as a client posting a buffer, for
+// comparing the upload path itself without the reads from disk.
 // With --save-body PATH it only writes the multipart body the library sends
 // (its own encoding of the request) to PATH, for other clients to post, and
 // prints its size and Content-Type.
@@ -125,7 +128,17 @@ int main(int argc, char** argv) try {
     const std::uint64_t file_bytes = std::filesystem::file_size(file);
 
     oi::CreateImageEditRequest req;
-    req.image.push_back(oi::file_source(file));
+    const std::string source = f.str("source", "file");
+    if (source == "memory") {
+        std::ifstream in(file, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        req.image.push_back(
+            oi::file_source::from_owned(std::move(bytes), file.filename().string()));
+    } else if (source == "file") {
+        req.image.push_back(oi::file_source(file));
+    } else {
+        throw std::runtime_error("--source: '" + source + "' is not file or memory");
+    }
     req.prompt = "an upload benchmark";
     req.model = oi::ImageModel(f.str("model", "dall-e-2"));
     req.size = oi::ImageSize(f.str("size", "256x256"));

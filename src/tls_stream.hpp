@@ -1,8 +1,9 @@
 // TLS over a beast::tcp_stream, with OpenSSL reading and writing ciphertext
 // through a BIO of ours. Asio's ssl::stream keeps four buffers of 17 KiB per
 // connection (its own two and a BIO pair's two) and copies every byte through
-// the pair; this stream keeps one 17 KiB input buffer and an output buffer of
-// at most one record, and OpenSSL decrypts straight from the input buffer.
+// the pair; this stream keeps one 17 KiB input buffer, OpenSSL decrypts
+// straight from it, and what OpenSSL writes goes to the socket at once from
+// the BIO: only what the socket does not take is kept, in an output buffer.
 // The socket I/O stays the tcp_stream's, so its timeouts and per-operation
 // cancellation apply as before. Error codes are Asio's: OpenSSL errors in the
 // SSL category, a close without close_notify as ssl::error::stream_truncated,
@@ -76,7 +77,9 @@ class tls_stream {
     }
 
     /// Encrypts and sends up to one TLS record's worth of the buffers (16 KiB),
-    /// gathered first when they are several. Signature void(error_code, size_t).
+    /// gathered first when they are several, or up to four records of one
+    /// large buffer (an upload's file chunk) in one system call. Signature
+    /// void(error_code, size_t).
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
         // One pass over the sequence (Beast's serializer hands a view of
@@ -89,7 +92,9 @@ class tls_stream {
         for (; it != end && first.size() == 0; ++it)
             first = *it;
         void* data = const_cast<void*>(first.data());
-        std::size_t n = std::min(first.size(), max_record);
+        // A large buffer goes by several records per operation: each
+        // operation and send costs as much as encrypting a record.
+        std::size_t n = std::min(first.size(), max_write);
         if (n < max_record && it != end) {
             // Grown as needed: a small request keeps a small stage.
             auto append = [this](const void* p, std::size_t size) {
@@ -111,18 +116,23 @@ class tls_stream {
     }
 
     /// Gives back a large input buffer once it is drained (after a large
-    /// body), so that an idle connection keeps only the small one.
+    /// body) and the output buffer of a large write, so that an idle
+    /// connection keeps only the small ones.
     void trim() noexcept {
         if (in_size_ > input_size && in_begin_ == in_end_) {
             in_.reset();
             in_size_ = 0;
             in_begin_ = in_end_ = 0;
         }
+        if (out_.capacity() > input_size && out_.empty())
+            std::vector<unsigned char>().swap(out_);
     }
 
   private:
     // One TLS record's payload: each write encrypts at most this much.
     static constexpr std::size_t max_record = 16 * 1024;
+    // What one write of a large buffer encrypts and sends at most.
+    static constexpr std::size_t max_write = 4 * max_record;
     // A whole record as sent (payload, header, tag and padding) fits.
     static constexpr std::size_t input_size = 17 * 1024;
     // A read asking for at least this much (a large body) reads ciphertext
@@ -156,7 +166,7 @@ class tls_stream {
     bool whole_record_buffered() const noexcept;
     struct write_call {
         static int run(SSL* s, void* data, std::size_t size, std::size_t* n) {
-            return SSL_write_ex(s, data, size, n);  // at most max_record: async_write_some
+            return SSL_write_ex(s, data, size, n);  // at most max_write: async_write_some
         }
     };
 

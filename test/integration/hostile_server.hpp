@@ -21,9 +21,11 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -52,22 +54,37 @@ struct script {
     std::chrono::milliseconds interval{1000};
     std::string repeat{};  ///< then this, again and again while the client reads
     ending end = ending::close_notify;
+    /// Reads a request's body at most this many bytes per `body_interval`
+    /// (0: as it comes), so that a large body fills the client's socket
+    /// buffers and its writes have to wait.
+    std::size_t body_pace = 0;
+    std::chrono::milliseconds body_interval{10};
 };
 
-// Reads one request's head and its Content-Length body into nowhere.
+// Reads one request's head and its Content-Length body into `body` (or
+// nowhere), the body at most `pace` bytes per `interval` when pace is not 0.
 template <class Stream>
-asio::awaitable<void> read_request(Stream& s, std::string& in) {
+asio::awaitable<void> read_request(Stream& s, std::string& in, std::string* body = nullptr,
+                                   std::size_t pace = 0, std::chrono::milliseconds interval = {}) {
     const auto head_end = co_await asio::async_read_until(s, asio::dynamic_buffer(in), "\r\n\r\n",
                                                           asio::use_awaitable);
     std::size_t length = 0;
     const auto head = in.substr(0, head_end);
     if (const auto at = head.find("Content-Length: "); at != std::string::npos)
         length = std::stoul(head.substr(at + 16));
-    if (in.size() < head_end + length) {
-        co_await asio::async_read(s, asio::dynamic_buffer(in),
-                                  asio::transfer_exactly(head_end + length - in.size()),
+    asio::steady_timer timer(s.get_executor());
+    while (in.size() < head_end + length) {
+        std::size_t want = head_end + length - in.size();
+        if (pace != 0) {
+            timer.expires_after(interval);
+            co_await timer.async_wait(asio::use_awaitable);
+            want = std::min(want, pace);
+        }
+        co_await asio::async_read(s, asio::dynamic_buffer(in), asio::transfer_exactly(want),
                                   asio::use_awaitable);
     }
+    if (body != nullptr)
+        body->assign(in, head_end, length);
     in.erase(0, head_end + length);
 }
 
@@ -97,6 +114,11 @@ class server {
     std::uint16_t port() const { return port_; }
     std::size_t connections() const { return connections_.load(); }
     std::size_t requests() const { return requests_.load(); }
+    /// The body of the last request read whole.
+    std::string last_body() const {
+        const std::lock_guard lock(mutex_);
+        return last_body_;
+    }
 
   private:
     void configure_tls() {
@@ -149,7 +171,12 @@ class server {
     asio::awaitable<void> serve(Stream& s, tcp::socket& raw) {
         std::string in;
         for (;;) {
-            co_await read_request(s, in);
+            std::string body;
+            co_await read_request(s, in, &body, script_.body_pace, script_.body_interval);
+            {
+                const std::lock_guard lock(mutex_);
+                last_body_ = std::move(body);
+            }
             requests_.fetch_add(1);
             co_await asio::async_write(s, asio::buffer(script_.head), asio::use_awaitable);
             asio::steady_timer timer(ioc_);
@@ -179,6 +206,8 @@ class server {
     const tls_mode mode_;
     ssl::context ctx_{ssl::context::tls_server};
     std::atomic<std::size_t> connections_{0}, requests_{0};
+    mutable std::mutex mutex_;
+    std::string last_body_;
     std::uint16_t port_ = 0;
     // Destroyed first (members go in reverse order): the coroutine frames it
     // owns refer to everything above.

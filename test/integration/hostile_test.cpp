@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <functional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -304,6 +305,39 @@ BOOST_AUTO_TEST_CASE(tls_closed_without_close_notify) {
         }
         BOOST_TEST(s.connections() == 2u);
     }
+}
+
+// A server that reads a 20 MiB upload at 256 KiB per 5 ms: the client's
+// socket buffers (at most about 10 MB on loopback) fill, so the TLS stream's
+// sends stop part-way and the rest of its records wait for the socket. Every
+// byte still arrives in order, twice on one connection.
+BOOST_AUTO_TEST_CASE(a_server_that_reads_slowly_gets_every_byte_of_a_large_upload) {
+    h::script script{.head = complete_ok(),
+                     .end = h::ending::keep_open,
+                     .body_pace = 256 * 1024,
+                     .body_interval = 5ms};
+    h::server s(script, h::tls_mode::server);
+    hostile_case f(s);
+    std::string big = t::make_png(64, 64);
+    std::mt19937 gen(7);
+    while (big.size() < (20u << 20))
+        big.push_back(static_cast<char>(gen()));
+    const oi::CreateImageEditRequest req{.image = {oi::file_source::from_memory(big, "big.png")},
+                                         .prompt = "x",
+                                         .model = oi::ImageModel::gpt_image_1};
+    for (int i = 0; i < 2; ++i) {
+        f.diag = {};
+        const auto r = run_one(
+            f.ioc, [&](auto handler) { f.c.async_create_image_edit(req, f.diag, handler); });
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << f.diag.message());
+        const std::string body = s.last_body();
+        const auto at = body.find(big.substr(0, 64));
+        BOOST_REQUIRE(at != std::string::npos);
+        BOOST_TEST((body.compare(at, big.size(), big) == 0));
+        BOOST_TEST(body.ends_with("--\r\n"));
+    }
+    BOOST_TEST(s.connections() == 1u);
+    BOOST_TEST(s.requests() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_is_refused) {

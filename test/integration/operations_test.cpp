@@ -11,7 +11,12 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <zlib.h>
+
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -148,6 +153,44 @@ BOOST_AUTO_TEST_CASE(edit_with_two_images_and_a_mask_in_both_formats) {
     BOOST_TEST(std::get<0>(recs[1].files[0]) == "image");
     BOOST_TEST(recs[0].target == "/v1/images/edits");
     BOOST_TEST(recs[0].content_type.starts_with("multipart/form-data; boundary="));
+}
+
+// A body far larger than the socket's buffers: the TLS stream sends what
+// the socket takes at once and leaves the rest to an asynchronous write, and
+// a file is read in chunks. Every byte must arrive, in order, from a file and
+// from memory, on the same connection one after the other.
+BOOST_AUTO_TEST_CASE(large_edit_arrives_byte_for_byte_from_a_file_and_from_memory) {
+    t::fake_server server;
+    asio::io_context ioc;
+    oi::client c(ioc.get_executor(), options_for(server));
+    const std::string bytes = t::make_noise_png(1400, 1400);  // about 5.9 MB
+    BOOST_REQUIRE_GT(bytes.size(), 5'000'000u);
+    const auto path = client_fixture::scratch_dir() / "noise-1400.png";
+    std::ofstream(path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto crc = static_cast<std::uint32_t>(
+        ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()),
+                static_cast<uInt>(bytes.size())));
+    for (const oi::file_source& image :
+         {oi::file_source(path), oi::file_source::from_memory(bytes, "noise.png")}) {
+        const oi::CreateImageEditRequest req{
+            .image = {image}, .prompt = "a large upload", .model = oi::ImageModel::gpt_image_1};
+        oi::diagnostics diag;
+        auto r = run_one(ioc, [&](auto h) { c.async_create_image_edit(req, diag, h); });
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << diag.message());
+        BOOST_TEST(r.response.data.size() == 1u);
+    }
+    const auto recs = server.requests();
+    BOOST_REQUIRE_EQUAL(recs.size(), 2u);
+    for (const auto& rec : recs) {
+        BOOST_REQUIRE_EQUAL(rec.files.size(), 1u);
+        BOOST_TEST(std::get<3>(rec.files[0]) == bytes.size());
+        BOOST_REQUIRE_EQUAL(rec.file_crc32.size(), 1u);
+        BOOST_TEST(rec.file_crc32[0] == crc);
+        BOOST_TEST(rec.status == 200u);
+    }
+    BOOST_TEST(recs[1].connection_id == recs[0].connection_id);
+    BOOST_TEST(c.stats().connections_opened == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(variation_in_both_formats) {
