@@ -4,7 +4,8 @@
 // the pair; this stream keeps one 17 KiB input buffer, OpenSSL decrypts
 // straight from it, and what OpenSSL writes goes to the socket at once from
 // the BIO: only what the socket does not take is kept, in an output buffer.
-// The socket I/O stays the tcp_stream's, so its timeouts and per-operation
+// Every wait on the socket stays a tcp_stream operation (a send that
+// completes at once waits for nothing), so its timeouts and per-operation
 // cancellation apply as before. Error codes are Asio's: OpenSSL errors in the
 // SSL category, a close without close_notify as ssl::error::stream_truncated,
 // a close_notify as asio::error::eof.
@@ -78,8 +79,8 @@ class tls_stream {
 
     /// Encrypts and sends up to one TLS record's worth of the buffers (16 KiB),
     /// gathered first when they are several, or up to four records of one
-    /// large buffer (an upload's file chunk) in one system call. Signature
-    /// void(error_code, size_t).
+    /// large buffer (an upload's file chunk or memory part) per operation.
+    /// Signature void(error_code, size_t).
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
         // One pass over the sequence (Beast's serializer hands a view of
