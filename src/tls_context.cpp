@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -74,6 +75,12 @@ void load_ca_file(ssl::context& ctx, const std::string& path) {
         if (info->x509 != nullptr) {
             if (X509_STORE_add_cert(store, info->x509) != 1)
                 bad_ca_file(client_errc::invalid_ca_file, path, ": " + ssl_error().message());
+            // Computes the certificate's cached extensions now, on one
+            // thread. OpenSSL computes them on first use, and two handshakes
+            // verifying against it at once on two threads can both store them
+            // while the other reads (openssl/openssl#32609, a data race TSan
+            // reports in ASN1_STRING_cmp).
+            X509_check_purpose(info->x509, -1, 0);
             ++certificates;
         }
         if (info->crl != nullptr && X509_STORE_add_crl(store, info->crl) != 1)
