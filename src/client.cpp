@@ -148,24 +148,19 @@ error_code prepare(const client_impl& impl, const Request& req, wire_request& ou
             return client_errc::streaming_not_supported;
         }
     }
-    auto head = [&](auto& m) {
-        m.method(http::string_to_verb(row.method));
-        m.target(impl.endpoint.target(row.path));
-        m.version(11);
-        impl.endpoint.api_headers(m);
-    };
     if constexpr (row.encoding == body_encoding::json) {
-        json_request m;
-        head(m);
-        m.set(http::field::content_type, "application/json");
-        m.body() = to_json(req);
-        m.prepare_payload();
+        rendered_request m;
+        m.bytes = impl.endpoint.render_api_request(row.method, row.path, "application/json",
+                                                   to_json(req));
         out = std::move(m);
     } else {
         auto m = std::make_unique<form_request>();
         if (auto ec = encode(req, m->body(), diag))
             return ec;
-        head(*m);
+        m->method(http::string_to_verb(row.method));
+        m->target(impl.endpoint.target(row.path));
+        m->version(11);
+        impl.endpoint.api_headers(*m);
         m->set(http::field::content_type, m->body().content_type());
         m->prepare_payload();
         out = std::move(m);
@@ -257,12 +252,14 @@ void start_download(const std::shared_ptr<client_impl>& impl, std::string url, d
     try {
         std::string why;
         if (auto parts = parse_http_url(url, why)) {
-            json_request m;
+            http::request<http::string_body> m;
             m.method(http::verb::get);
             m.target(parts->resource);
             m.version(11);
             impl->endpoint.download_headers(m, *parts);
-            wire = std::move(m);
+            rendered_request r;
+            r.bytes = render_request(m);
+            wire = std::move(r);
             where = std::make_unique<const origin>(std::move(parts->where));
         } else {
             d.assign("url", "url: '" + excerpt(url, 200) + "' " + why);

@@ -96,6 +96,10 @@ endpoint::endpoint(const client_options& opts)
     }
     base_ = std::move(*parsed);
     credentials_ = std::make_unique<api_key_credentials>(opts.api_key);
+    http::fields f;
+    api_headers(f);
+    for (const auto& field : f)
+        api_lines_.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
 }
 
 std::string endpoint::target(std::string_view path) const {
@@ -105,6 +109,23 @@ std::string endpoint::target(std::string_view path) const {
     if (!base_.query.empty())
         t.append("?").append(base_.query);
     return t;
+}
+
+std::string endpoint::render_api_request(std::string_view method, std::string_view path,
+                                         std::string_view content_type,
+                                         std::string_view body) const {
+    const std::string length = std::to_string(body.size());
+    std::string out;
+    out.reserve(method.size() + base_.path.size() + path.size() + base_.query.size() + 12 +
+                api_lines_.size() + 16 + content_type.size() + 22 + length.size() + 4 +
+                body.size());
+    out.append(method).append(" ").append(base_.path).append(path);
+    if (!base_.query.empty())
+        out.append("?").append(base_.query);
+    out.append(" HTTP/1.1\r\n").append(api_lines_);
+    out.append("Content-Type: ").append(content_type).append("\r\n");
+    out.append("Content-Length: ").append(length).append("\r\n\r\n").append(body);
+    return out;
 }
 
 void endpoint::api_headers(http::fields& f) const {

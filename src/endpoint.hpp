@@ -46,6 +46,13 @@ class endpoint {
     std::string target(std::string_view path) const;
     /// Host, User-Agent, Accept (JSON), authentication, organization and project.
     void api_headers(boost::beast::http::fields& f) const;
+    /// An API request with its body in memory, as HTTP/1.1 puts it on the
+    /// wire: the same bytes as a request of `method` to target(path) with
+    /// api_headers(), Content-Type and Content-Length, rendered by
+    /// render_request(). One allocation: the common header lines are
+    /// rendered once, when the endpoint is made.
+    std::string render_api_request(std::string_view method, std::string_view path,
+                                   std::string_view content_type, std::string_view body) const;
     /// The headers of a GET of `url`: authentication only to the API's own origin.
     void download_headers(boost::beast::http::fields& f, const url_parts& url) const;
     /// missing_api_key when the API is OpenAI's own and no key is configured.
@@ -57,6 +64,7 @@ class endpoint {
     url_parts base_;
     std::unique_ptr<credentials> credentials_;
     std::string organization_, project_;
+    std::string api_lines_;  ///< api_headers() as header lines, each ending in CRLF
 };
 
 }  // namespace openai::images::detail

@@ -151,15 +151,20 @@ inline std::string render_request(const http::request<http::string_body>& req) {
     return out;
 }
 
+/// A request with its body in memory, already as HTTP/1.1 puts it on the
+/// wire (endpoint::render_api_request, render_request): written as one buffer.
+struct rendered_request {
+    std::string bytes;
+};
+
 /// Writes `req` to `s` and reads the whole response, using `buffer` for what
 /// was read past it. `expire(tp)` arms the stream's timeout for the next
 /// operations (steady::time_point::max(): none). `reused`: the connection
 /// carried a response before, so a failure before any response byte is stale.
 /// `sink`: where a 2xx body goes (null: kept as text; see response_body).
-template <class Stream, class Expire, class Body>
+template <class Stream, class Expire, class Request>
 asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& buffer,
-                                                Expire expire, bool reused,
-                                                http::request<Body>& req,
+                                                Expire expire, bool reused, Request& req,
                                                 steady::time_point deadline, const timeouts& t,
                                                 const limits& l, exchange_counters stats,
                                                 body_sink* sink) {
@@ -178,10 +183,19 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             r.message = why.empty() ? std::string_view("sending the request") : why;
         }
     };
-    if constexpr (std::is_same_v<Body, http::string_body>) {
-        // A JSON request is whole in memory: rendered once and written as
-        // one buffer (Beast's serializer walks a view of views per write).
-        const std::string wire = render_request(req);
+    constexpr bool in_memory = std::is_same_v<Request, rendered_request> ||
+                               std::is_same_v<Request, http::request<http::string_body>>;
+    if constexpr (in_memory) {
+        // A request whole in memory is written as one buffer (Beast's
+        // serializer walks a view of views per write).
+        std::string rendered;
+        std::string_view wire;
+        if constexpr (std::is_same_v<Request, rendered_request>) {
+            wire = req.bytes;
+        } else {
+            rendered = render_request(req);
+            wire = rendered;
+        }
         for (std::size_t off = 0; off < wire.size();) {
             expire(phase_end(t.body_idle, deadline));
             auto [ec, n] = co_await s.async_write_some(
@@ -196,6 +210,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             }
         }
     } else {
+        using Body = typename Request::body_type;
         http::request_serializer<Body> sr(req);
         while (!sr.is_done()) {
             expire(phase_end(t.body_idle, deadline));

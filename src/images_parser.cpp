@@ -3,9 +3,11 @@
 #include <openai/images/json.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value_stack.hpp>
 
 #include <algorithm>
+#include <cstddef>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -43,6 +45,13 @@ void huge_pages([[maybe_unused]] char* p, [[maybe_unused]] std::size_t size) {
 // of it as it is read) instead of three times (into the parser's stack, a
 // json::string, the result).
 class images_response_handler {
+    // The document of a small answer (everything but its images: a url, a
+    // few numbers) is built in these bytes, without a call to malloc; a larger
+    // one continues on the heap. Both are given back with the parser.
+    alignas(std::max_align_t) unsigned char document_memory_[1024];
+    unsigned char stack_memory_[512];
+    json::monotonic_resource document_resource_{document_memory_, sizeof document_memory_};
+
   public:
     static constexpr std::size_t max_object_size = json::object::max_size();
     static constexpr std::size_t max_array_size = json::array::max_size();
@@ -59,7 +68,7 @@ class images_response_handler {
         diagnostics diag;
     };
 
-    json::value_stack st;
+    json::value_stack st{json::storage_ptr(), stack_memory_, sizeof stack_memory_};
     /// In document order; a later entry for the same index replaces an earlier
     /// one, as a repeated key does in the document.
     std::vector<image_entry> images;
@@ -70,7 +79,7 @@ class images_response_handler {
     bool decode = false;
 
     images_response_handler() {
-        st.reset();
+        st.reset(json::storage_ptr(&document_resource_));
         frames_.reserve(8);  // an ImagesResponse nests 4 deep: no regrowth
     }
 

@@ -8,11 +8,13 @@
 
 #include <boost/describe/members.hpp>
 #include <boost/describe/modifiers.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/mp11/algorithm.hpp>
 
 #include <concepts>
+#include <cstddef>
 #include <limits>
 #include <span>
 
@@ -203,33 +205,34 @@ error_code parse_body(std::string_view body, T& out, diagnostics& diag) {
 }
 
 // ---------------------------------------------------------------- encoding
-json::value to_value(const std::string& s) {
-    return json::string(s);
+// Each value is made in `sp`, the storage of the object it goes into.
+json::value to_value(const std::string& s, const json::storage_ptr& sp) {
+    return json::string(s, sp);
 }
-json::value to_value(std::int64_t i) {
-    return i;
+json::value to_value(std::int64_t i, const json::storage_ptr& sp) {
+    return json::value(i, sp);
 }
-json::value to_value(bool b) {
-    return b;
+json::value to_value(bool b, const json::storage_ptr& sp) {
+    return json::value(b, sp);
 }
 template <open_enum_type D>
-json::value to_value(const D& e) {
-    return json::string(e.value());
+json::value to_value(const D& e, const json::storage_ptr& sp) {
+    return json::string(e.value(), sp);
 }
 
 template <class T>
-json::value to_value(const std::vector<T>& v);
+json::value to_value(const std::vector<T>& v, const json::storage_ptr& sp);
 template <object_model T>
-json::value to_value(const T& r);
+json::value to_value(const T& r, const json::storage_ptr& sp);
 
 template <class T>
 void put(json::object& o, std::string_view key, const T& v) {
-    o.emplace(key, to_value(v));
+    o.emplace(key, to_value(v, o.storage()));
 }
 template <class T>
 void put(json::object& o, std::string_view key, const std::optional<T>& v) {
     if (v)
-        o.emplace(key, to_value(*v));
+        o.emplace(key, to_value(*v, o.storage()));
 }
 
 template <class T, class D>
@@ -253,23 +256,23 @@ void write_member(json::object& o, const Image& r, D) {
 }
 
 template <object_model T>
-json::object to_object(const T& r) {
-    json::object o;
+json::object to_object(const T& r, const json::storage_ptr& sp = {}) {
+    json::object o(sp);
     boost::mp11::mp_for_each<members<T>>([&](auto d) { write_member(o, r, d); });
     return o;
 }
 
 template <object_model T>
-json::value to_value(const T& r) {
-    return to_object(r);
+json::value to_value(const T& r, const json::storage_ptr& sp) {
+    return to_object(r, sp);
 }
 
 template <class T>
-json::value to_value(const std::vector<T>& v) {
-    json::array a;
+json::value to_value(const std::vector<T>& v, const json::storage_ptr& sp) {
+    json::array a(sp);
     a.reserve(v.size());
     for (const auto& item : v)
-        a.push_back(to_value(item));
+        a.push_back(to_value(item, sp));
     return a;
 }
 
@@ -309,7 +312,12 @@ ImageStreamEvent tag_invoke(const json::value_to_tag<ImageStreamEvent>&, const j
 }
 
 std::string to_json(const CreateImageRequest& req) {
-    return json::serialize(to_object(req));
+    // The document lives only to be serialized: built in a buffer here, a
+    // request's few members cost no call to malloc (a long prompt continues
+    // on the heap).
+    alignas(std::max_align_t) unsigned char memory[2048];
+    json::monotonic_resource resource(memory, sizeof memory);
+    return json::serialize(to_object(req, json::storage_ptr(&resource)));
 }
 
 std::string to_json(const ImagesResponse& resp) {

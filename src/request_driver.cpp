@@ -69,7 +69,7 @@ asio::awaitable<void> exchange_into(exchange_result& out, client_impl& impl, con
                                     steady::time_point deadline, const timeouts& t) {
     co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
     co_await asio::this_coro::throw_if_cancelled(false);
-    if (auto* j = std::get_if<json_request>(&wire))
+    if (auto* j = std::get_if<rendered_request>(&wire))
         out = co_await exchange(c, *j, deadline, t, impl.opts.limit, impl.counters, sink);
     else
         out = co_await exchange(c, *std::get<std::unique_ptr<form_request>>(wire), deadline, t,

@@ -28,12 +28,11 @@
 
 namespace openai::images::detail {
 
-using json_request = http::request<http::string_body>;
 using form_request = http::request<multipart_body>;
 /// A request as it goes on the wire; sent again, byte for byte, by a retry.
-/// A multipart one is on the heap: a JSON one, the common case, keeps the
-/// request's frame smaller.
-using wire_request = std::variant<json_request, std::unique_ptr<form_request>>;
+/// A multipart one is on the heap: one in memory (JSON, a download), the
+/// common case, keeps the request's frame smaller.
+using wire_request = std::variant<rendered_request, std::unique_ptr<form_request>>;
 
 /// The caller's diagnostics, or, when the caller gave none, diagnostics of
 /// the request's own made only when something is to be said (a failure): a

@@ -66,8 +66,8 @@ bool certificate_rejected(SSL* ssl, const origin& o, exchange_result& r) {
 // One coroutine for the exchange, whichever the stream: the request's
 // frames are few (each level of coroutine costs a frame and a move of the
 // whole response on the way out).
-template <class Body>
-asio::awaitable<exchange_result> exchange_any(connection& c, http::request<Body>& req,
+template <class Request>
+asio::awaitable<exchange_result> exchange_any(connection& c, Request& req,
                                               steady::time_point deadline, const timeouts& t,
                                               const limits& l, stats_counters& stats,
                                               body_sink* sink) {
@@ -220,7 +220,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
     co_return r;
 }
 
-asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
+asio::awaitable<exchange_result> exchange(connection& c, rendered_request& req,
                                           steady::time_point deadline, const timeouts& t,
                                           const limits& l, stats_counters& stats, body_sink* sink) {
     return exchange_any(c, req, deadline, t, l, stats, sink);

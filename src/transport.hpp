@@ -23,7 +23,7 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
 
 /// Writes the request and reads the whole response; `sink`: where a 2xx body
 /// goes as it is read (null: kept as text in the response).
-asio::awaitable<exchange_result> exchange(connection& c, http::request<http::string_body>& req,
+asio::awaitable<exchange_result> exchange(connection& c, rendered_request& req,
                                           steady::time_point deadline, const timeouts& t,
                                           const limits& l, stats_counters& stats, body_sink* sink);
 asio::awaitable<exchange_result> exchange(connection& c, http::request<multipart_body>& req,
