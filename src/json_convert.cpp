@@ -8,13 +8,12 @@
 
 #include <boost/describe/members.hpp>
 #include <boost/describe/modifiers.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <charconv>
 #include <concepts>
-#include <cstddef>
 #include <limits>
 #include <span>
 
@@ -276,6 +275,97 @@ json::value to_value(const std::vector<T>& v, const json::storage_ptr& sp) {
     return a;
 }
 
+// ---------------------------------------------------------- direct writing
+// A request written straight to text: the bytes json::serialize gives for
+// the document to_object makes (members in declaration order, an absent
+// optional left out, the serializer's escapes), without making the document,
+// which costs several times as much for the few members of a request.
+void write_text(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.push_back('"');
+    std::size_t plain = 0;  // the start of the run of characters copied as they are
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(s.data() + plain, i - plain);
+        plain = i + 1;
+        out.push_back('\\');
+        switch (c) {
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '\b':
+                out.push_back('b');
+                break;
+            case '\t':
+                out.push_back('t');
+                break;
+            case '\n':
+                out.push_back('n');
+                break;
+            case '\f':
+                out.push_back('f');
+                break;
+            case '\r':
+                out.push_back('r');
+                break;
+            default:
+                out.append("u00");
+                out.push_back(hex[c >> 4]);
+                out.push_back(hex[c & 15]);
+        }
+    }
+    out.append(s.data() + plain, s.size() - plain);
+    out.push_back('"');
+}
+void write_json(std::string& out, const std::string& s) {
+    write_text(out, s);
+}
+void write_json(std::string& out, std::int64_t i) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, i).ptr;
+    out.append(digits, end);
+}
+void write_json(std::string& out, bool b) {
+    out.append(b ? "true" : "false");
+}
+template <open_enum_type D>
+void write_json(std::string& out, const D& e) {
+    write_text(out, e.value());
+}
+
+template <class T>
+void write_member_json(std::string& out, bool& first, std::string_view key, const T& v) {
+    out.push_back(first ? '{' : ',');
+    first = false;
+    write_text(out, key);
+    out.push_back(':');
+    write_json(out, v);
+}
+template <class T>
+void write_member_json(std::string& out, bool& first, std::string_view key,
+                       const std::optional<T>& v) {
+    if (v)
+        write_member_json(out, first, key, *v);
+}
+
+// Requests only: their members are strings, numbers, booleans and enums
+// (Image's b64_json/bytes rule is to_object's alone).
+template <object_model T>
+std::string request_json(const T& r) {
+    std::string out;
+    out.reserve(256);
+    bool first = true;
+    boost::mp11::mp_for_each<members<T>>(
+        [&](auto d) { write_member_json(out, first, decltype(d)::name, r.*decltype(d)::pointer); });
+    out.append(first ? "{}" : "}");
+    return out;
+}
+
 }  // namespace
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const CreateImageRequest& r) {
@@ -312,12 +402,7 @@ ImageStreamEvent tag_invoke(const json::value_to_tag<ImageStreamEvent>&, const j
 }
 
 std::string to_json(const CreateImageRequest& req) {
-    // The document lives only to be serialized: built in a buffer here, a
-    // request's few members cost no call to malloc (a long prompt continues
-    // on the heap).
-    alignas(std::max_align_t) unsigned char memory[2048];
-    json::monotonic_resource resource(memory, sizeof memory);
-    return json::serialize(to_object(req, json::storage_ptr(&resource)));
+    return request_json(req);
 }
 
 std::string to_json(const ImagesResponse& resp) {

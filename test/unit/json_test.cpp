@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -72,6 +73,38 @@ BOOST_AUTO_TEST_CASE(dall_e_3_request_with_style_and_response_format) {
                R"({"prompt":"a \"quoted\" prompt\nwith a newline","model":"dall-e-3",)"
                R"("quality":"hd","response_format":"b64_json","size":"1792x1024",)"
                R"("style":"natural"})");
+}
+
+// to_json writes a request without building its document: the bytes must be
+// the document's as Boost.JSON serializes it, escapes included.
+BOOST_AUTO_TEST_CASE(a_request_is_written_as_its_document_serializes) {
+    std::string every_byte;
+    for (int c = 1; c < 256; ++c)
+        every_byte.push_back(static_cast<char>(c));
+    const std::string prompts[] = {"", "plain", every_byte, "\"\\\x7f \xc3\xa9 \xe2\x82\xac/"};
+    for (const auto& prompt : prompts) {
+        oi::CreateImageRequest req{.prompt = prompt,
+                                   .model = oi::ImageModel::gpt_image_1,
+                                   .n = -9223372036854775807 - 1,
+                                   .quality = "q\tq",
+                                   .response_format = oi::ImageResponseFormat::url,
+                                   .output_format = "png",
+                                   .output_compression = 0,
+                                   .stream = true,
+                                   .partial_images = 3,
+                                   .size = "auto",
+                                   .moderation = "auto",
+                                   .background = "opaque",
+                                   .style = "vivid",
+                                   .user = prompt};
+        BOOST_TEST(oi::to_json(req) == json::serialize(json::value_from(req)));
+        req.model.reset();
+        req.n = 9223372036854775807;
+        req.user.reset();
+        BOOST_TEST(oi::to_json(req) == json::serialize(json::value_from(req)));
+    }
+    BOOST_TEST(oi::to_json(oi::CreateImageRequest{.prompt = std::string("\x01\x1f\b\f\r", 5)}) ==
+               R"({"prompt":"\u0001\u001f\b\f\r"})");
 }
 
 BOOST_AUTO_TEST_CASE(request_round_trips_through_json) {
