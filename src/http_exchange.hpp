@@ -16,10 +16,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -151,6 +151,41 @@ inline std::string render_request(const http::request<http::string_body>& req) {
     return out;
 }
 
+// What one read of the response asks for at most, as Beast's reads.
+constexpr std::size_t max_read = 64 * 1024;
+
+// Gives the parser what the buffer holds and drops what it took. True when
+// it needs more bytes than the buffer holds (need_more is no error); `ec`:
+// what the parser refused.
+template <class Parser>
+bool parse_buffered(Parser& p, beast::flat_buffer& buffer, std::atomic<std::uint64_t>& received,
+                    error_code& ec) {
+    if (buffer.size() == 0)
+        return true;
+    const std::size_t used = p.put(buffer.data(), ec);
+    buffer.consume(used);
+    received.fetch_add(used, std::memory_order_relaxed);
+    if (ec == http::error::need_more) {
+        ec = {};
+        return true;
+    }
+    return false;
+}
+
+// A read's error as Beast's reads give it: the end of the stream completes
+// a response that runs to it, truncates one begun and is end_of_stream
+// before any byte of one.
+template <class Parser>
+error_code at_end(Parser& p, error_code read_error) {
+    if (read_error != asio::error::eof)
+        return read_error;
+    if (!p.got_some())
+        return http::error::end_of_stream;
+    error_code ec;
+    p.put_eof(ec);
+    return ec;
+}
+
 /// A request with its body in memory, already as HTTP/1.1 puts it on the
 /// wire (endpoint::render_api_request, render_request): written as one buffer.
 struct rendered_request {
@@ -232,6 +267,9 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     // Interim (1xx) responses come before the final one and are skipped
     // (RFC 9110, section 15.2), a bounded number of them. 101 is never
     // asked for, so it is as malformed as a status under 100.
+    // The response is read with the stream's own read_some and parsed here
+    // (as Beast's read operations would, with the same errors): each layer
+    // of composed operation costs a frame and copies of the executor.
     constexpr int max_interim = 16;
     std::optional<http::response_parser<response_body>> parser;
     expire(phase_end(t.response_header, deadline));
@@ -240,10 +278,19 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         parser->get().body().sink = sink;
         parser->header_limit(l.max_response_header);
         parser->body_limit(l.max_response_body);
-        auto [ec, n] = co_await http::async_read_header(s, buffer, *parser, tuple_awaitable);
-        stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
-        if (cancelled(cs))
-            co_return aborted("reading the response header");
+        error_code ec;
+        for (;;) {
+            parse_buffered(*parser, buffer, stats.bytes_received, ec);
+            if (ec || parser->is_header_done())
+                break;
+            auto [rec, n] = co_await s.async_read_some(
+                buffer.prepare(beast::read_size(buffer, max_read)), tuple_awaitable);
+            buffer.commit(n);
+            if (cancelled(cs))
+                co_return aborted("reading the response header");
+            if ((ec = at_end(*parser, rec)))
+                break;
+        }
         if (ec) {
             auto failed = read_failure(ec, false, deadline);
             failed.stale = reused && interim == 0 && closed_by_peer(ec);
@@ -270,12 +317,22 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     const bool large = !p.content_length() || *p.content_length() > large_body;
     if (large && !p.is_done())
         buffer.reserve(buffer.size() + body_read_room);
+    // Bytes of the body already read come first; a read only when the
+    // parser has taken all it can.
+    bool read_more = buffer.size() == 0;
     while (!p.is_done()) {
-        expire(phase_end(t.body_idle, deadline));
-        auto [ec, n] = co_await http::async_read_some(s, buffer, p, tuple_awaitable);
-        stats.bytes_received.fetch_add(n, std::memory_order_relaxed);
-        if (cancelled(cs))
-            co_return aborted("reading the response body");
+        error_code ec;
+        if (read_more) {
+            expire(phase_end(t.body_idle, deadline));
+            auto [rec, n] = co_await s.async_read_some(
+                buffer.prepare(beast::read_size(buffer, max_read)), tuple_awaitable);
+            buffer.commit(n);
+            if (cancelled(cs))
+                co_return aborted("reading the response body");
+            ec = at_end(p, rec);
+        }
+        if (!ec)
+            read_more = parse_buffered(p, buffer, stats.bytes_received, ec);
         if (ec)
             co_return read_failure(ec, true, deadline);
     }
