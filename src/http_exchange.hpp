@@ -151,6 +151,16 @@ inline std::string render_request(const http::request<http::string_body>& req) {
     return out;
 }
 
+// Whether a stream that writes without an operation (tls_stream::write_now)
+// has output left to send.
+template <class Stream>
+bool output_waits(const Stream& s) {
+    if constexpr (requires { s.pending_output(); })
+        return s.pending_output();
+    else
+        return false;
+}
+
 // What one read of the response asks for at most, as Beast's reads.
 constexpr std::size_t max_read = 64 * 1024;
 
@@ -231,7 +241,26 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             rendered = render_request(req);
             wire = rendered;
         }
-        for (std::size_t off = 0; off < wire.size();) {
+        std::size_t off = 0;
+        if constexpr (requires(error_code ec) { s.write_now(asio::const_buffer(), ec); }) {
+            // Nearly always whole at once, without an operation: encrypted
+            // and sent, no timeout needed for what cannot wait.
+            while (off < wire.size() && !s.pending_output()) {
+                error_code ec;
+                const std::size_t n =
+                    s.write_now(asio::const_buffer(wire.data() + off, wire.size() - off), ec);
+                if (ec) {
+                    write_failed(ec, {});
+                    co_return r;
+                }
+                if (n == 0)
+                    break;
+                off += n;
+                stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
+            }
+        }
+        // The rest, and what the socket did not take, under the timeouts.
+        while (off < wire.size() || output_waits(s)) {
             expire(phase_end(t.body_idle, deadline));
             auto [ec, n] = co_await s.async_write_some(
                 asio::const_buffer(wire.data() + off, wire.size() - off), tuple_awaitable);

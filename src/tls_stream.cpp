@@ -118,6 +118,17 @@ tls_stream::~tls_stream() {
     SSL_free(ssl_);
 }
 
+std::size_t tls_stream::write_now(asio::const_buffer b, boost::system::error_code& ec) {
+    ec = {};
+    if (!out_.empty() || b.size() == 0)
+        return 0;
+    const call_result r =
+        step(&write_call::run, const_cast<void*>(b.data()), std::min(b.size(), max_write));
+    if (r.next == want::error)
+        ec = r.ec;
+    return r.next == want::done ? r.bytes : 0;
+}
+
 tls_stream::call_result tls_stream::step(int (*call)(SSL*, void*, std::size_t, std::size_t*),
                                          void* data, std::size_t size) {
     // SSL_get_error() reads the thread's error queue, which must hold

@@ -116,6 +116,16 @@ class tls_stream {
             io_op<write_call, true>{this, {data, n}}, token, tcp_);
     }
 
+    /// Encrypts up to four records of `b` and sends them at once, without an
+    /// operation: the plaintext bytes taken (0 when the asynchronous write
+    /// must do it: output already waits, or OpenSSL needs input; `ec` when
+    /// OpenSSL fails). What the socket does not take waits in the output
+    /// buffer (pending_output()); an async_write_some of no bytes sends it
+    /// and reports the socket's errors. Only with no operation pending.
+    std::size_t write_now(asio::const_buffer b, boost::system::error_code& ec);
+    /// Ciphertext waits to be sent (see write_now).
+    bool pending_output() const noexcept { return !out_.empty(); }
+
     /// Gives back a large input buffer once it is drained (after a large
     /// body) and the output buffer of a large write, so that an idle
     /// connection keeps only the small ones.
@@ -201,8 +211,16 @@ class tls_stream {
                 return finish(self, ec, 0);
             switch (state) {
                 case starting:
-                    if (WithSize && buf.size == 0)
+                    if (WithSize && buf.size == 0) {
+                        if (std::is_same_v<Call, write_call> && !s->out_.empty()) {
+                            // What write_now left: sent, then done.
+                            state = writing;
+                            async = true;
+                            asio::async_write(s->tcp_, asio::buffer(s->out_), std::move(self));
+                            return;
+                        }
                         return finish(self, {}, 0);  // nothing asked: nothing done
+                    }
                     if constexpr (std::is_same_v<Call, read_call>) {
                         if (s->read_error_)  // met by the previous read, after its bytes
                             return finish(self, std::exchange(s->read_error_, {}), 0);

@@ -340,6 +340,33 @@ BOOST_AUTO_TEST_CASE(a_server_that_reads_slowly_gets_every_byte_of_a_large_uploa
     BOOST_TEST(s.requests() == 2u);
 }
 
+// The same for a request in memory (JSON), written without an operation
+// while the socket takes it: once it does not, the rest waits in the TLS
+// stream and goes out in order, with what follows, under the timeouts.
+BOOST_AUTO_TEST_CASE(a_server_that_reads_slowly_gets_every_byte_of_a_large_json_request) {
+    h::script script{.head = complete_ok(),
+                     .end = h::ending::keep_open,
+                     .body_pace = 256 * 1024,
+                     .body_interval = 5ms};
+    h::server s(script, h::tls_mode::server);
+    hostile_case f(s, [](oi::client_options& o) { o.validation.enabled = false; });
+    std::string prompt;
+    std::mt19937 gen(11);
+    while (prompt.size() < (12u << 20))
+        prompt.push_back(static_cast<char>('a' + gen() % 26));
+    const oi::CreateImageRequest req{.prompt = prompt, .model = oi::ImageModel::gpt_image_1};
+    const std::string expected = oi::to_json(req);
+    for (int i = 0; i < 2; ++i) {
+        f.diag = {};
+        const auto r =
+            run_one(f.ioc, [&](auto handler) { f.c.async_create_image(req, f.diag, handler); });
+        BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << f.diag.message());
+        BOOST_TEST((s.last_body() == expected));
+    }
+    BOOST_TEST(s.connections() == 1u);
+    BOOST_TEST(s.requests() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_is_refused) {
     h::server s({.head = ok_head("Content-Length: 2\r\n") + "{}"}, h::tls_mode::wrong_host);
     hostile_case f(s);
