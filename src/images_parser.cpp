@@ -48,7 +48,7 @@ class images_response_handler {
     // The document of a small answer (everything but its images: a url, a
     // few numbers) is built in these bytes, without a call to malloc; a larger
     // one continues on the heap. Both are given back with the parser.
-    alignas(std::max_align_t) unsigned char document_memory_[1024];
+    alignas(std::max_align_t) unsigned char document_memory_[512];
     unsigned char stack_memory_[512];
     json::monotonic_resource document_resource_{document_memory_, sizeof document_memory_};
 
