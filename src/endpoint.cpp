@@ -116,9 +116,9 @@ std::string endpoint::render_api_request(std::string_view method, std::string_vi
                                          std::string_view body) const {
     const std::string length = std::to_string(body.size());
     std::string out;
-    out.reserve(method.size() + base_.path.size() + path.size() + base_.query.size() + 12 +
-                api_lines_.size() + 16 + content_type.size() + 22 + length.size() + 4 +
-                body.size());
+    constexpr std::size_t framing = 64;  // the literals below, with room to spare
+    out.reserve(framing + method.size() + base_.path.size() + path.size() + base_.query.size() +
+                api_lines_.size() + content_type.size() + length.size() + body.size());
     out.append(method).append(" ").append(base_.path).append(path);
     if (!base_.query.empty())
         out.append("?").append(base_.query);

@@ -198,6 +198,7 @@ error_code at_end(Parser& p, error_code read_error) {
 
 /// A request with its body in memory, already as HTTP/1.1 puts it on the
 /// wire (endpoint::render_api_request, render_request): written as one buffer.
+/// Any other request is an http::request written by Beast's serializer.
 struct rendered_request {
     std::string bytes;
 };
@@ -228,24 +229,16 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             r.message = why.empty() ? std::string_view("sending the request") : why;
         }
     };
-    constexpr bool in_memory = std::is_same_v<Request, rendered_request> ||
-                               std::is_same_v<Request, http::request<http::string_body>>;
-    if constexpr (in_memory) {
+    if constexpr (std::is_same_v<Request, rendered_request>) {
         // A request whole in memory is written as one buffer (Beast's
         // serializer walks a view of views per write).
-        std::string rendered;
-        std::string_view wire;
-        if constexpr (std::is_same_v<Request, rendered_request>) {
-            wire = req.bytes;
-        } else {
-            rendered = render_request(req);
-            wire = rendered;
-        }
+        const std::string_view wire = req.bytes;
         std::size_t off = 0;
         if constexpr (requires(error_code ec) { s.write_now(asio::const_buffer(), ec); }) {
             // Nearly always whole at once, without an operation: encrypted
-            // and sent, no timeout needed for what cannot wait.
-            while (off < wire.size() && !s.pending_output()) {
+            // and sent, no timeout needed for what cannot wait. 0 bytes: the
+            // asynchronous write goes on from here.
+            while (off < wire.size()) {
                 error_code ec;
                 const std::size_t n =
                     s.write_now(asio::const_buffer(wire.data() + off, wire.size() - off), ec);

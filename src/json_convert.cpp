@@ -204,34 +204,33 @@ error_code parse_body(std::string_view body, T& out, diagnostics& diag) {
 }
 
 // ---------------------------------------------------------------- encoding
-// Each value is made in `sp`, the storage of the object it goes into.
-json::value to_value(const std::string& s, const json::storage_ptr& sp) {
-    return json::string(s, sp);
+json::value to_value(const std::string& s) {
+    return json::string(s);
 }
-json::value to_value(std::int64_t i, const json::storage_ptr& sp) {
-    return json::value(i, sp);
+json::value to_value(std::int64_t i) {
+    return i;
 }
-json::value to_value(bool b, const json::storage_ptr& sp) {
-    return json::value(b, sp);
+json::value to_value(bool b) {
+    return b;
 }
 template <open_enum_type D>
-json::value to_value(const D& e, const json::storage_ptr& sp) {
-    return json::string(e.value(), sp);
+json::value to_value(const D& e) {
+    return json::string(e.value());
 }
 
 template <class T>
-json::value to_value(const std::vector<T>& v, const json::storage_ptr& sp);
+json::value to_value(const std::vector<T>& v);
 template <object_model T>
-json::value to_value(const T& r, const json::storage_ptr& sp);
+json::value to_value(const T& r);
 
 template <class T>
 void put(json::object& o, std::string_view key, const T& v) {
-    o.emplace(key, to_value(v, o.storage()));
+    o.emplace(key, to_value(v));
 }
 template <class T>
 void put(json::object& o, std::string_view key, const std::optional<T>& v) {
     if (v)
-        o.emplace(key, to_value(*v, o.storage()));
+        o.emplace(key, to_value(*v));
 }
 
 template <class T, class D>
@@ -255,23 +254,23 @@ void write_member(json::object& o, const Image& r, D) {
 }
 
 template <object_model T>
-json::object to_object(const T& r, const json::storage_ptr& sp = {}) {
-    json::object o(sp);
+json::object to_object(const T& r) {
+    json::object o;
     boost::mp11::mp_for_each<members<T>>([&](auto d) { write_member(o, r, d); });
     return o;
 }
 
 template <object_model T>
-json::value to_value(const T& r, const json::storage_ptr& sp) {
-    return to_object(r, sp);
+json::value to_value(const T& r) {
+    return to_object(r);
 }
 
 template <class T>
-json::value to_value(const std::vector<T>& v, const json::storage_ptr& sp) {
-    json::array a(sp);
+json::value to_value(const std::vector<T>& v) {
+    json::array a;
     a.reserve(v.size());
     for (const auto& item : v)
-        a.push_back(to_value(item, sp));
+        a.push_back(to_value(item));
     return a;
 }
 
@@ -291,32 +290,14 @@ void write_text(std::string& out, std::string_view s) {
         out.append(s.data() + plain, i - plain);
         plain = i + 1;
         out.push_back('\\');
-        switch (c) {
-            case '"':
-                out.push_back('"');
-                break;
-            case '\\':
-                out.push_back('\\');
-                break;
-            case '\b':
-                out.push_back('b');
-                break;
-            case '\t':
-                out.push_back('t');
-                break;
-            case '\n':
-                out.push_back('n');
-                break;
-            case '\f':
-                out.push_back('f');
-                break;
-            case '\r':
-                out.push_back('r');
-                break;
-            default:
-                out.append("u00");
-                out.push_back(hex[c >> 4]);
-                out.push_back(hex[c & 15]);
+        if (c == '"' || c == '\\') {
+            out.push_back(static_cast<char>(c));
+        } else if (c >= '\b' && c <= '\r' && c != '\v') {
+            out.push_back("btn_fr"[c - '\b']);  // \b \t \n \f \r ('_': \v, never used)
+        } else {
+            out.append("u00");
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
         }
     }
     out.append(s.data() + plain, s.size() - plain);

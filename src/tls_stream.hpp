@@ -212,14 +212,9 @@ class tls_stream {
             switch (state) {
                 case starting:
                     if (WithSize && buf.size == 0) {
-                        if (std::is_same_v<Call, write_call> && !s->out_.empty()) {
-                            // What write_now left: sent, then done.
-                            state = writing;
-                            async = true;
-                            asio::async_write(s->tcp_, asio::buffer(s->out_), std::move(self));
-                            return;
-                        }
-                        return finish(self, {}, 0);  // nothing asked: nothing done
+                        if (std::is_same_v<Call, write_call> && !s->out_.empty())
+                            return send_output(self);  // what write_now left, then done
+                        return finish(self, {}, 0);    // nothing asked: nothing done
                     }
                     if constexpr (std::is_same_v<Call, read_call>) {
                         if (s->read_error_)  // met by the previous read, after its bytes
@@ -253,17 +248,22 @@ class tls_stream {
             }
             if (!s->out_.empty()) {
                 // Sent before anything else: a handshake message, an alert, or
-                // the records of a write. The step completes in `writing`.
-                state = writing;
-                async = true;
-                asio::async_write(s->tcp_, asio::buffer(s->out_), std::move(self));
-                return;
+                // the records of a write.
+                return send_output(self);
             }
             if (result.next == want::done)
                 return finish(self, {}, result.bytes);
             if (result.next == want::error)
                 return finish(self, result.ec, 0);
             read_more(self);
+        }
+
+        // Sends the output buffer; the step completes in `writing`.
+        template <class Self>
+        void send_output(Self& self) {
+            state = writing;
+            async = true;
+            asio::async_write(s->tcp_, asio::buffer(s->out_), std::move(self));
         }
 
         template <class Self>

@@ -139,7 +139,8 @@ asio::awaitable<void> exchange(memory_stream& s, http::request<http::string_body
     const auto deadline = detail::steady::now() + std::chrono::hours(24);
     const detail::exchange_counters counters{out.requests, out.bytes_sent, out.bytes_received};
     const no_expire expire;
-    out.result = co_await detail::write_and_read(s, buffer, expire, reused, req, deadline, t, l,
+    detail::rendered_request wire{detail::render_request(req)};
+    out.result = co_await detail::write_and_read(s, buffer, expire, reused, wire, deadline, t, l,
                                                  counters, nullptr);
 }
 
