@@ -4,13 +4,13 @@
 #pragma once
 
 #include "origin.hpp"
+#include "timed_socket.hpp"
 #include "tls_session_cache.hpp"
 #include "tls_stream.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -33,8 +33,8 @@ class connection {
 
     bool is_tls() const noexcept { return tls_.has_value(); }
     detail::tls_stream& tls_stream() { return *tls_; }
-    beast::tcp_stream& plain_stream() { return *plain_; }
-    beast::tcp_stream& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
+    timed_socket& plain_stream() { return *plain_; }
+    timed_socket& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
 
     /// Whether an idle kept-alive connection can still carry a request,
     /// without blocking: on such a connection the server has no reason to
@@ -59,7 +59,7 @@ class connection {
     const SSL_SESSION* offered_session = nullptr;
 
   private:
-    std::optional<beast::tcp_stream> plain_;
+    std::optional<timed_socket> plain_;
     std::optional<detail::tls_stream> tls_;
 };
 

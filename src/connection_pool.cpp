@@ -130,6 +130,11 @@ struct pool_state {
                 to_wake->conn = std::move(r.handed->conn);
             }
             publish();
+            // Nothing busy: the timers kept armed between exchanges are
+            // given up, so that a caller's io_context::run() can return.
+            const auto& n = core.counters();
+            if (n.open == n.idle)
+                core.for_each_idle([](connection& idle) { idle.lowest().release_wait(); });
         }
         if (r.to_close)
             r.to_close->close();

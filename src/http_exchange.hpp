@@ -161,6 +161,16 @@ bool output_waits(const Stream& s) {
         return false;
 }
 
+// A stream operation's error as the exchange reports it: a socket that its
+// deadline closed (timed_socket) gives Beast's timeout error.
+template <class Stream>
+error_code stream_error(const Stream& s, error_code ec) {
+    if constexpr (requires { s.timeout_result(ec); })
+        return s.timeout_result(ec);
+    else
+        return ec;
+}
+
 // What one read of the response asks for at most, as Beast's reads.
 constexpr std::size_t max_read = 64 * 1024;
 
@@ -255,8 +265,9 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         // The rest, and what the socket did not take, under the timeouts.
         while (off < wire.size() || output_waits(s)) {
             expire(phase_end(t.body_idle, deadline));
-            auto [ec, n] = co_await s.async_write_some(
+            auto [wec, n] = co_await s.async_write_some(
                 asio::const_buffer(wire.data() + off, wire.size() - off), tuple_awaitable);
+            const error_code ec = stream_error(s, wec);
             off += n;
             stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
             if (cancelled(cs))
@@ -271,7 +282,8 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         http::request_serializer<Body> sr(req);
         while (!sr.is_done()) {
             expire(phase_end(t.body_idle, deadline));
-            auto [ec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
+            auto [wec, n] = co_await http::async_write_some(s, sr, tuple_awaitable);
+            const error_code ec = stream_error(s, wec);
             stats.bytes_sent.fetch_add(n, std::memory_order_relaxed);
             if (cancelled(cs))
                 co_return aborted("sending the request");
@@ -310,7 +322,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             buffer.commit(n);
             if (cancelled(cs))
                 co_return aborted("reading the response header");
-            if ((ec = at_end(*parser, rec)))
+            if ((ec = at_end(*parser, stream_error(s, rec))))
                 break;
         }
         if (ec) {
@@ -351,7 +363,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             buffer.commit(n);
             if (cancelled(cs))
                 co_return aborted("reading the response body");
-            ec = at_end(p, rec);
+            ec = at_end(p, stream_error(s, rec));
         }
         if (!ec)
             read_more = parse_buffered(p, buffer, stats.bytes_received, ec);

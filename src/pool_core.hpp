@@ -202,6 +202,14 @@ class pool_core {
 
     const pool_counters& counters() const noexcept { return counters_; }
 
+    /// Calls `f(Connection&)` on every idle connection, every origin.
+    template <class F>
+    void for_each_idle(F&& f) {
+        for (auto& [o, st] : origins_)
+            for (auto& c : st.idle)
+                f(*c);
+    }
+
     /// Open or being opened, idle or busy, for `o`.
     std::size_t open_count(const origin& o) const noexcept {
         const auto it = origins_.find(o);

@@ -1,14 +1,14 @@
-// TLS over a beast::tcp_stream, with OpenSSL reading and writing ciphertext
+// TLS over a timed_socket, with OpenSSL reading and writing ciphertext
 // through a BIO of ours. Asio's ssl::stream keeps four buffers of 17 KiB per
 // connection (its own two and a BIO pair's two) and copies every byte through
 // the pair; this stream keeps one 17 KiB input buffer, OpenSSL decrypts
 // straight from it, and what OpenSSL writes goes to the socket at once from
 // the BIO: only what the socket does not take is kept, in an output buffer.
-// Every wait on the socket stays a tcp_stream operation (a send that
-// completes at once waits for nothing), so its timeouts and per-operation
-// cancellation apply as before. Error codes are Asio's: OpenSSL errors in the
-// SSL category, a close without close_notify as ssl::error::stream_truncated,
-// a close_notify as asio::error::eof.
+// Every wait on the socket is an operation of the socket (a send that
+// completes at once waits for nothing), so its deadline and per-operation
+// cancellation apply. Error codes are Asio's: OpenSSL errors in the SSL
+// category, a close without close_notify as ssl::error::stream_truncated, a
+// close_notify as asio::error::eof; a passed deadline is Beast's timeout.
 #pragma once
 
 #include <boost/asio/async_result.hpp>
@@ -19,10 +19,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "timed_socket.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -44,9 +45,9 @@ inline boost::system::error_code ssl_error(unsigned long e = ::ERR_get_error()) 
 
 class tls_stream {
   public:
-    using executor_type = beast::tcp_stream::executor_type;
-    using next_layer_type = beast::tcp_stream;
-    using lowest_layer_type = beast::tcp_stream;
+    using executor_type = timed_socket::executor_type;
+    using next_layer_type = timed_socket;
+    using lowest_layer_type = timed_socket;
 
     /// Throws boost::system::system_error when OpenSSL cannot make the SSL object.
     tls_stream(executor_type ex, asio::ssl::context& ctx);
@@ -55,7 +56,7 @@ class tls_stream {
     tls_stream& operator=(const tls_stream&) = delete;
 
     SSL* native_handle() const noexcept { return ssl_; }
-    beast::tcp_stream& next_layer() noexcept { return tcp_; }
+    timed_socket& next_layer() noexcept { return tcp_; }
     executor_type get_executor() noexcept { return tcp_.get_executor(); }
 
     /// The client side of the handshake. Signature void(error_code).
@@ -225,6 +226,7 @@ class tls_stream {
                     return finish(self, result.ec, result.bytes);
                 case writing:
                     s->out_.clear();
+                    ec = s->tcp_.timeout_result(ec);
                     if (ec)
                         return finish(self, ec, 0);
                     if (result.next == want::done)
@@ -233,6 +235,7 @@ class tls_stream {
                         return finish(self, result.ec, 0);
                     return read_more(self);  // want::input
                 case reading:
+                    ec = s->tcp_.timeout_result(ec);
                     if (ec == asio::error::eof)
                         ec = asio::ssl::error::stream_truncated;  // no close_notify came
                     if (ec)
@@ -301,7 +304,7 @@ class tls_stream {
 
     friend struct bio_access;
 
-    beast::tcp_stream tcp_;
+    timed_socket tcp_;
     SSL* ssl_ = nullptr;
     std::unique_ptr<unsigned char[]> in_;  // ciphertext read, [in_begin_, in_end_) not yet used
     std::size_t in_size_ = 0, in_begin_ = 0, in_end_ = 0;

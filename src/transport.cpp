@@ -154,9 +154,23 @@ asio::awaitable<exchange_result> connect(connection& c, const origin& o,
 
     c.lowest().expires_at(connect_end);
     {
-        auto [ec, ep] = co_await c.lowest().async_connect(endpoints, tuple_awaitable);
-        if (cancelled(cs))
-            co_return aborted("connecting to " + peer(o));
+        // Each address in turn, until one connects or the deadline closes
+        // the socket (asio::async_connect would open it again for the next).
+        auto& sock = c.lowest().socket();
+        error_code ec = asio::error::host_not_found;
+        for (const auto& e : endpoints) {
+            error_code ignored;
+            sock.close(ignored);
+            sock.open(e.endpoint().protocol(), ec);
+            if (ec)
+                continue;
+            auto [cec] = co_await sock.async_connect(e.endpoint(), tuple_awaitable);
+            if (cancelled(cs))
+                co_return aborted("connecting to " + peer(o));
+            ec = c.lowest().timeout_result(cec);
+            if (!ec || ec == beast::error::timeout)
+                break;
+        }
         if (ec) {
             r.ec = ec == beast::error::timeout
                        ? timeout_error(client_errc::connect_timeout, deadline)

@@ -34,6 +34,7 @@ using client_fixture::fault_case;
 using client_fixture::key;
 using client_fixture::options_for;
 using client_fixture::outcome;
+using client_fixture::png_file;
 using client_fixture::run_one;
 using client_fixture::run_until;
 using client_fixture::small_generation;
@@ -163,6 +164,54 @@ BOOST_AUTO_TEST_CASE(response_header_timeout) {
     BOOST_TEST(contains(f.diag.message(), "response header"));
     BOOST_TEST(!f.generate().ec);  // a fresh connection works
     BOOST_TEST(f.c.stats().connections_opened == 2u);
+}
+
+// An upload's send phase arms the connection's timer for the body-idle
+// time; the header phase after it allows longer, so the timer fires while
+// the answer is awaited within its time and must wait on for it.
+BOOST_AUTO_TEST_CASE(a_header_phase_longer_than_the_send_phase_before_it_gets_its_whole_time) {
+    t::fake_server server;
+    fault_case f(server, [](auto& o) {
+        o.retry.max_retries = 0;
+        o.timeout.body_idle = 300ms;
+        o.timeout.response_header = 5000ms;
+    });
+    server.push_fault({.latency = 1000ms});
+    oi::CreateImageEditRequest edit{.image = {png_file(64, 64)}, .prompt = "x"};
+    auto r = run_one(f.ioc, [&](auto h) { f.c.async_create_image_edit(edit, f.diag, h); });
+    BOOST_TEST(!r.ec, r.ec.message() << ": " << f.diag.message());
+}
+
+// The timeouts leave nothing pending once an exchange is over: a caller's
+// io_context::run() returns when its requests are done, the connection kept.
+BOOST_AUTO_TEST_CASE(a_kept_connection_leaves_no_work_behind) {
+    t::fake_server server;
+    fault_case f(server);
+    for (int i = 0; i < 2; ++i) {
+        const auto r = run_one(
+            f.ioc, [&](auto h) { f.c.async_create_image(small_generation(), f.diag, h); }, 10s);
+        BOOST_TEST(!r.ec, r.ec.message());
+        BOOST_TEST(f.ioc.stopped());  // out of work, not out of time
+    }
+    BOOST_TEST(f.c.stats().open_connections == 1u);
+    BOOST_TEST(f.c.stats().connections_opened == 1u);
+
+    // Four at once, on four connections: the last one done releases all.
+    server.push_fault({.latency = 200ms});
+    server.push_fault({.latency = 200ms});
+    server.push_fault({.latency = 200ms});
+    server.push_fault({.latency = 200ms});
+    int done = 0;
+    for (int i = 0; i < 4; ++i)
+        f.c.async_create_image(small_generation(), [&](error_code ec, oi::ImagesResponse) {
+            BOOST_TEST(!ec, ec.message());
+            ++done;
+        });
+    f.ioc.restart();
+    f.ioc.run_for(10s);
+    BOOST_TEST(done == 4);
+    BOOST_TEST(f.ioc.stopped());
+    BOOST_TEST(f.c.stats().open_connections == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(response_header_timeout_is_retried) {
