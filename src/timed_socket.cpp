@@ -38,7 +38,7 @@ void timed_socket::expires_at(clock::time_point tp) {
     s.deadline = tp;
     // No deadline: a pending wait finds none when it ends. A wait that ends
     // at or before tp will look again when it ends.
-    if (tp == clock::time_point::max() || (s.waiting && s.armed <= tp))
+    if (tp == clock::time_point::max() || (s.waiting && s.timer.expiry() <= tp))
         return;
     arm(state_, tp);
 }
@@ -58,7 +58,6 @@ void timed_socket::arm(const std::shared_ptr<state>& s, clock::time_point tp) {
     // A pending wait is cancelled by expires_at and then ignored: its number
     // is no longer the latest.
     s->timer.expires_at(tp);
-    s->armed = tp;
     s->waiting = true;
     const std::uint64_t wait = ++s->wait;
     s->timer.async_wait([s, wait](boost::system::error_code ec) {

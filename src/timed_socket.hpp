@@ -55,12 +55,10 @@ class timed_socket {
     /// under its lock) while the socket is idle.
     void release_wait();
 
-    /// Whether a deadline passed and closed the socket.
-    bool timed_out() const noexcept { return state_->fired; }
-    /// `ec` as the caller reports it: Beast's timeout error when the
-    /// deadline ended the operation.
+    /// `ec` as the caller reports it: Beast's timeout error once a deadline
+    /// has passed and closed the socket.
     boost::system::error_code timeout_result(boost::system::error_code ec) const noexcept {
-        return ec && timed_out() ? boost::system::error_code(boost::beast::error::timeout) : ec;
+        return ec && state_->fired ? boost::system::error_code(boost::beast::error::timeout) : ec;
     }
 
     template <class MutableBuffers, class Token>
@@ -80,12 +78,11 @@ class timed_socket {
         boost::asio::ip::tcp::socket socket;
         boost::asio::steady_timer timer;
         clock::time_point deadline = clock::time_point::max();
-        clock::time_point armed = clock::time_point::max();  ///< when the pending wait ends
         std::uint64_t wait = 0;  ///< the pending wait's number; older ones are ignored
         /// A wait is pending. Written on the socket's executor; read by
         /// release_wait() from another thread, as a hint only.
         std::atomic<bool> waiting = false;
-        bool fired = false;
+        bool fired = false;  ///< a deadline passed and closed the socket
     };
     static void arm(const std::shared_ptr<state>& s, clock::time_point tp);
     // On the socket's executor, after wait number `wait` ended.

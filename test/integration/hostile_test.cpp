@@ -51,6 +51,16 @@ std::string complete_ok() {
            h::images_json();
 }
 
+// A server that answers completely but reads request bodies at 256 KiB per
+// 5 ms: the client's socket buffers (at most about 10 MB on loopback) fill
+// when it sends more.
+h::script slow_reader() {
+    return {.head = complete_ok(),
+            .end = h::ending::keep_open,
+            .body_pace = 256 * 1024,
+            .body_interval = 5ms};
+}
+
 // One client of a hostile server, no retries unless the test asks.
 struct hostile_case {
     explicit hostile_case(const h::server& s,
@@ -312,11 +322,7 @@ BOOST_AUTO_TEST_CASE(tls_closed_without_close_notify) {
 // sends stop part-way and the rest of its records wait for the socket. Every
 // byte still arrives in order, twice on one connection.
 BOOST_AUTO_TEST_CASE(a_server_that_reads_slowly_gets_every_byte_of_a_large_upload) {
-    h::script script{.head = complete_ok(),
-                     .end = h::ending::keep_open,
-                     .body_pace = 256 * 1024,
-                     .body_interval = 5ms};
-    h::server s(script, h::tls_mode::server);
+    h::server s(slow_reader(), h::tls_mode::server);
     hostile_case f(s);
     std::string big = t::make_png(64, 64);
     std::mt19937 gen(7);
@@ -344,11 +350,7 @@ BOOST_AUTO_TEST_CASE(a_server_that_reads_slowly_gets_every_byte_of_a_large_uploa
 // while the socket takes it: once it does not, the rest waits in the TLS
 // stream and goes out in order, with what follows, under the timeouts.
 BOOST_AUTO_TEST_CASE(a_server_that_reads_slowly_gets_every_byte_of_a_large_json_request) {
-    h::script script{.head = complete_ok(),
-                     .end = h::ending::keep_open,
-                     .body_pace = 256 * 1024,
-                     .body_interval = 5ms};
-    h::server s(script, h::tls_mode::server);
+    h::server s(slow_reader(), h::tls_mode::server);
     hostile_case f(s, [](oi::client_options& o) { o.validation.enabled = false; });
     std::string prompt;
     std::mt19937 gen(11);
