@@ -131,6 +131,8 @@ class api_category_impl final : public boost::system::error_category {
                 return "server error (5xx)";
             case api_errc::unexpected_status:
                 return "unexpected HTTP status";
+            case api_errc::stream_error:
+                return "error event in the stream";
         }
         return "unknown openai.images.api error";
     }

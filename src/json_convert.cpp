@@ -15,7 +15,10 @@
 #include <charconv>
 #include <concepts>
 #include <limits>
+#include <optional>
 #include <span>
+#include <string>
+#include <type_traits>
 
 #include "json_convert.hpp"
 
@@ -143,9 +146,13 @@ void read_member(const json::object& o, const std::string& path, T& out, D) {
     field(o, D::name, path, out.*D::pointer);
 }
 
-// Image::bytes is no API field: only decoding b64_json as it arrives fills it.
-template <class D>
-void read_member(const json::object& o, const std::string& path, Image& out, D) {
+// The models that hold an image: their `bytes` is no API field, only
+// decoding b64_json as it arrives fills it.
+template <class T>
+concept holds_image = std::is_same_v<T, Image> || std::is_same_v<T, ImageStreamEvent>;
+
+template <holds_image T, class D>
+void read_member(const json::object& o, const std::string& path, T& out, D) {
     if constexpr (!named<D>("bytes"))
         field(o, D::name, path, out.*D::pointer);
 }
@@ -238,13 +245,22 @@ void write_member(json::object& o, const T& r, D) {
     put(o, D::name, r.*D::pointer);
 }
 
-// Image::bytes is b64_json decoded on arrival, no API field: it goes back on
-// the wire as b64_json, in b64_json's place, so that both forms of an image
+// Whether the image's b64_json holds it (an event's b64_json is no
+// optional: empty when the bytes hold the image).
+bool has_text(const std::optional<std::string>& s) {
+    return s.has_value();
+}
+bool has_text(const std::string& s) {
+    return !s.empty();
+}
+
+// `bytes` is b64_json decoded on arrival, no API field: it goes back on the
+// wire as b64_json, in b64_json's place, so that both forms of an image
 // serialize alike.
-template <class D>
-void write_member(json::object& o, const Image& r, D) {
+template <holds_image T, class D>
+void write_member(json::object& o, const T& r, D) {
     if constexpr (named<D>("b64_json")) {
-        if (r.b64_json || !r.bytes)
+        if (!r.bytes || has_text(r.b64_json))
             put(o, D::name, r.b64_json);
         else
             o.emplace(D::name, base64_encode(std::span<const unsigned char>(*r.bytes)));
@@ -402,6 +418,10 @@ error_code parse_create_image_request(std::string_view body, CreateImageRequest&
 namespace detail {
 
 error_code read_images_response(const json::value& v, ImagesResponse& out, diagnostics& diag) {
+    return read_value(v, out, diag);
+}
+
+error_code read_stream_event(const json::value& v, ImageStreamEvent& out, diagnostics& diag) {
     return read_value(v, out, diag);
 }
 

@@ -15,5 +15,7 @@ namespace openai::images::detail {
 /// diag.param() naming its JSON path.
 error_code read_images_response(const boost::json::value& v, ImagesResponse& out,
                                 diagnostics& diag);
+/// The same for one event of a stream.
+error_code read_stream_event(const boost::json::value& v, ImageStreamEvent& out, diagnostics& diag);
 
 }  // namespace openai::images::detail

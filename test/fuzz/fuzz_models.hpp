@@ -53,7 +53,8 @@ inline bool eq(const oi::ImageStreamEvent& a, const oi::ImageStreamEvent& b) {
     return a.type == b.type && a.b64_json == b.b64_json && a.created_at == b.created_at &&
            eq_opt(a.size, b.size) && eq_opt(a.quality, b.quality) &&
            eq_opt(a.background, b.background) && eq_opt(a.output_format, b.output_format) &&
-           eq_opt(a.partial_image_index, b.partial_image_index) && eq(a.usage, b.usage);
+           eq_opt(a.partial_image_index, b.partial_image_index) && eq(a.usage, b.usage) &&
+           eq_opt(a.bytes, b.bytes);
 }
 
 inline bool eq(const oi::CreateImageRequest& a, const oi::CreateImageRequest& b) {

@@ -274,6 +274,7 @@ BOOST_AUTO_TEST_CASE(without_header_permanent_failures_are_not_retried) {
         api(oi::api_errc::insufficient_quota),
         api(oi::api_errc::moderation_blocked),
         api(oi::api_errc::unexpected_status),
+        api(oi::api_errc::stream_error),
         client(oi::client_errc::invalid_json),
         client(oi::client_errc::unexpected_json),
         client(oi::client_errc::invalid_size),
@@ -546,13 +547,15 @@ BOOST_AUTO_TEST_CASE(error_categories_have_names_and_messages) {
     BOOST_TEST((api(oi::api_errc::rate_limited).category() == oi::api_category()));
     BOOST_TEST((client(oi::client_errc::invalid_json).category() == oi::client_category()));
 
-    for (int v = 1; v <= 12; ++v) {
+    const int last_api = static_cast<int>(oi::api_errc::stream_error);
+    BOOST_TEST(last_api == 13);
+    for (int v = 1; v <= last_api; ++v) {
         const auto m = oi::api_category().message(v);
         BOOST_TEST(!m.empty(), v);
         BOOST_TEST(!m.starts_with("unknown"), v << ": " << m);
     }
     BOOST_TEST(oi::api_category().message(0).starts_with("unknown"));
-    BOOST_TEST(oi::api_category().message(13).starts_with("unknown"));
+    BOOST_TEST(oi::api_category().message(last_api + 1).starts_with("unknown"));
 
     const int last_client = static_cast<int>(oi::client_errc::invalid_ca_file);
     for (int v = 1; v <= last_client; ++v) {

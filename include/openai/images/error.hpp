@@ -105,6 +105,9 @@ enum class api_errc {
     moderation_blocked,    ///< 400 with code moderation_blocked: never retried
     server_error,          ///< >= 500
     unexpected_status,     ///< any other status outside 2xx
+    /// An error event inside a stream whose status was 200 (a code of
+    /// insufficient_quota or moderation_blocked gives those instead).
+    stream_error,
 };
 
 /// The category of `client_errc`; its name is "openai.images.client".

@@ -267,9 +267,13 @@ struct ImageStreamEvent {
     std::optional<ImageOutputFormat> output_format{};
     std::optional<std::int64_t> partial_image_index{};  ///< partial_image events
     std::optional<ImageGenUsage> usage{};               ///< completed events
+    /// Not an API field, as Image::bytes: the image's bytes when the client
+    /// decoded b64_json as the event arrived, in which case b64_json is
+    /// empty; to_json writes them back as b64_json.
+    std::optional<std::vector<unsigned char>> bytes{};
 };
 BOOST_DESCRIBE_STRUCT(ImageStreamEvent, (),
                       (type, b64_json, created_at, size, quality, background, output_format,
-                       partial_image_index, usage))
+                       partial_image_index, usage, bytes))
 
 }  // namespace openai::images
