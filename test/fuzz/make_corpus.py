@@ -395,3 +395,29 @@ variation("var-ok", png_image(1024, 1024), model="dall-e-2", n=3, rf="b64_json",
 variation("var-not-square", png_image(1024, 512))
 variation("var-gpt", png_image(64, 64), model="gpt-image-1")
 variation("var-truncated", bytes([6]) + struct.pack("<HH", 16, 16) + bytes([20]) + fdp(b""))
+
+
+# sse_events: a seed byte for the piece sizes, then a streamed body.
+def sse(name, body, seed=7):
+    write("sse_events", name, bytes([seed]) + body.encode())
+
+
+B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+PARTIAL = ('{"type":"image_generation.partial_image","b64_json":"' + B64 +
+           '","created_at":1700000000,"size":"1024x1024","quality":"low","background":"opaque",'
+           '"output_format":"png","partial_image_index":0}')
+COMPLETED = ('{"type":"image_generation.completed","b64_json":"' + B64 +
+             '","created_at":1700000001,"size":"1024x1024","quality":"low","background":"opaque",'
+             '"output_format":"png","usage":{"total_tokens":100,"input_tokens":50,"output_tokens":50,'
+             '"input_tokens_details":{"text_tokens":10,"image_tokens":40}}}')
+sse("generation", "event: image_generation.partial_image\ndata: " + PARTIAL +
+    "\n\nevent: image_generation.completed\ndata: " + COMPLETED + "\n\n")
+sse("crlf-comments", "\ufeff: hi\r\nid: 1\r\nretry: 5\r\ndata: " + COMPLETED + "\r\n\r\n", seed=3)
+sse("cr-multiline", "event: image_edit.completed\rdata: {\"b64_json\":\rdata: \"QUJD\"}\r\r", seed=1)
+sse("done", "data: " + COMPLETED + "\n\ndata: [DONE]\n\ndata: " + COMPLETED + "\n\n")
+sse("error-event", "event: error\ndata: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\","
+    "\"code\":\"x\",\"param\":null}}\n\n")
+sse("error-member", 'data: {"error":{"code":"moderation_blocked","message":"no"}}\n\n', seed=2)
+sse("bad-base64", 'data: {"type":"image_generation.completed","b64_json":"QU*D"}\n\n')
+sse("cut", "data: " + COMPLETED[:80], seed=5)
+sse("not-json", "data: hello\n\ndata: {\"a\":\n\n", seed=9)
