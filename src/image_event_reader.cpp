@@ -19,6 +19,14 @@ constexpr std::size_t max_text = 64;
 
 constexpr std::string_view json_space = " \t\r\n";
 
+// The first image of a stream has no size to go by (chunked, no
+// Content-Length; later ones are sized from the one before). Its memory is
+// reserved for this many base64 characters, more than the API's largest
+// images: grown by steps instead, each step would copy it and touch new
+// pages (half the throughput of an answer with a known length). Pages not
+// written are never touched, so only the image's own size becomes resident.
+constexpr std::uint64_t first_image_chars = 32u << 20;
+
 std::string_view trim(std::string_view s) {
     const auto b = s.find_first_not_of(json_space);
     if (b == std::string_view::npos)
@@ -91,8 +99,8 @@ void image_event_reader::on_data(std::string_view piece) {
         piece.remove_prefix(first);
         if (piece.front() == '{') {
             kind_ = data_kind::json;
-            const std::uint64_t expected = json_ ? json_->parser.handler().last_image_chars() : 0;
-            json_ = std::make_unique<json_event>(decode_, expected);
+            const std::uint64_t last = json_ ? json_->parser.handler().last_image_chars() : 0;
+            json_ = std::make_unique<json_event>(decode_, last > 0 ? last : first_image_chars);
         } else {
             kind_ = data_kind::text;
             text_.clear();
