@@ -20,6 +20,9 @@ class body_sink {
     /// reported once the response is complete: the body is still read to its
     /// end, so that the connection stays usable.
     virtual void write(std::string_view piece) = 0;
+    /// A stream of events (server-sent events): its body may pause for as
+    /// long as timeouts::stream_idle between bytes, not body_idle.
+    virtual bool streams() const noexcept { return false; }
 };
 
 }  // namespace openai::images::detail

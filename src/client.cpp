@@ -20,6 +20,7 @@
 #include "client_impl.hpp"
 #include "images_sink.hpp"
 #include "op_completion.hpp"
+#include "operation_start.hpp"
 #include "request_driver.hpp"
 #include "strands.hpp"
 #include "tls_context.hpp"
@@ -58,17 +59,6 @@ client_impl::client_impl(asio::any_io_executor ex, client_options o)
       connector(make_direct_connector(tls_sessions)) {}
 
 namespace {
-
-// A response with a status outside 2xx: the API's error, or the status and
-// an excerpt of a body that is not one.
-error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics& diag) {
-    auto err = parse_error_body(r.response.body().text, r.response.result_int());
-    redact(err.message, impl.endpoint.secret());
-    const auto code = api_errc_from(r.response.result_int(), err.code);
-    diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
-                    std::move(err.message));
-    return code;
-}
 
 // An images operation's responses: a 2xx body parsed as it arrives. The
 // response is allocated only when it arrives: a waiting operation's frame
@@ -133,57 +123,18 @@ class download_response_handler final : public response_handler {
     std::string& out_;
 };
 
-// Validation and encoding: everything that can fail before a byte is sent.
-// The row says where the request goes and how its body is written.
-template <class Request>
-error_code prepare(const client_impl& impl, const Request& req, wire_request& out,
-                   diagnostics& diag) {
-    constexpr const operation_row& row = operation_of<Request>::row;
-    if (auto ec = validate(req, diag, impl.opts.validation))
-        return ec;
-    if constexpr (row.can_stream) {
-        if (req.stream.value_or(false)) {
-            diag.assign("stream",
-                        "stream: streaming responses are not supported yet; leave it unset");
-            return client_errc::streaming_not_supported;
-        }
-    }
-    if constexpr (row.encoding == body_encoding::json) {
-        rendered_request m;
-        m.bytes = impl.endpoint.render_api_request(row.method, row.path, "application/json",
-                                                   to_json(req));
-        out = std::move(m);
-    } else {
-        auto m = std::make_unique<form_request>();
-        if (auto ec = encode(req, m->body(), diag))
-            return ec;
-        m->method(http::string_to_verb(row.method));
-        m->target(impl.endpoint.target(row.path));
-        m->version(11);
-        impl.endpoint.api_headers(*m);
-        m->set(http::field::content_type, m->body().content_type());
-        m->prepare_payload();
-        out = std::move(m);
-    }
-    return {};
-}
-
-// An operation that failed before the network: it still completes through
-// the handler's executor, never inside the initiating call.
-template <class T>
-asio::awaitable<result_of_op<T>> failed_operation(error_code ec) {
-    result_of_op<T> out;
-    out.ec = ec;
-    co_return out;
-}
-
-// The client's executor, shared with the client (no copy, no allocation).
-std::shared_ptr<const asio::any_io_executor> client_executor(
-    const std::shared_ptr<client_impl>& impl) noexcept {
-    return {impl, &impl->executor};
-}
-
 }  // namespace
+
+// A response with a status outside 2xx: the API's error, or the status and
+// an excerpt of a body that is not one.
+error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics& diag) {
+    auto err = parse_error_body(r.response.body().text, r.response.result_int());
+    redact(err.message, impl.endpoint.secret());
+    const auto code = api_errc_from(r.response.result_int(), err.code);
+    diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
+                    std::move(err.message));
+    return code;
+}
 
 // The client's strand, or a new one when each operation has its own.
 asio::any_io_executor operation_strand(const client_impl& impl) {
@@ -191,27 +142,6 @@ asio::any_io_executor operation_strand(const client_impl& impl) {
         return make_any_strand(impl.executor);
     return impl.strand;
 }
-
-namespace {
-
-// Starts an operation prepared at initiation: its request on the network, or
-// its failure `ec` delivered without one.
-template <class Handler, class T, class Done>
-void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_request wire,
-            std::unique_ptr<const origin> where, diagnostics* diag,
-            std::shared_ptr<const request_options> ro, Done done) {
-    auto strand = operation_strand(*impl);
-    if (ec) {
-        asio::co_spawn(std::move(strand), failed_operation<T>(ec), std::move(done));
-        return;
-    }
-    asio::co_spawn(
-        std::move(strand),
-        run_request<Handler, T>(impl, std::move(wire), std::move(where), diag, std::move(ro)),
-        std::move(done));
-}
-
-}  // namespace
 
 // Validation and encoding run here, at initiation, on the caller's thread:
 // the request object itself never enters a coroutine frame, so a request

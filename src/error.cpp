@@ -83,7 +83,7 @@ class client_category_impl final : public boost::system::error_category {
             case client_errc::truncated_response:
                 return "connection closed before the whole response";
             case client_errc::streaming_not_supported:
-                return "streaming responses are not supported yet";
+                return "stream=true needs a streaming operation";
             case client_errc::file_write_failed:
                 return "cannot write file";
             case client_errc::invalid_url:
@@ -96,6 +96,8 @@ class client_category_impl final : public boost::system::error_category {
                 return "server certificate rejected";
             case client_errc::invalid_ca_file:
                 return "unusable CA file";
+            case client_errc::stream_idle_timeout:
+                return "timed out waiting for the stream's next event";
         }
         return "unknown openai.images.client error";
     }
@@ -233,6 +235,7 @@ bool is_retryable(error_code ec) noexcept {
             case client_errc::handshake_timeout:
             case client_errc::response_header_timeout:
             case client_errc::body_idle_timeout:
+            case client_errc::stream_idle_timeout:
             case client_errc::truncated_response:
                 return true;
             default:

@@ -105,14 +105,15 @@ inline exchange_result aborted(std::string_view phase) {
 
 // A failed read of the response header or body as reported: Beast's limits,
 // truncation and parse errors become codes of ours, a Beast timeout the
-// phase's own (or deadline_exceeded). In the header, a close by the peer stays
-// as it is (it may be a stale connection); in the body it is a truncation.
-inline exchange_result read_failure(error_code ec, bool body, steady::time_point deadline) {
+// phase's own (or deadline_exceeded; `idle` for the body). In the header, a
+// close by the peer stays as it is (it may be a stale connection); in the
+// body it is a truncation.
+inline exchange_result read_failure(error_code ec, bool body, steady::time_point deadline,
+                                    client_errc idle = client_errc::body_idle_timeout) {
     exchange_result r;
     const std::string phase = body ? "reading the response body" : "reading the response header";
     if (ec == beast::error::timeout) {
-        r.ec = timeout_error(
-            body ? client_errc::body_idle_timeout : client_errc::response_header_timeout, deadline);
+        r.ec = timeout_error(body ? idle : client_errc::response_header_timeout, deadline);
     } else if (ec == http::error::body_limit || (!body && ec == http::error::header_limit)) {
         // A Content-Length over the body limit is refused with the header.
         r.ec = client_errc::response_too_large;
@@ -344,6 +345,13 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     }
     r.header_received = steady::now();
     auto& p = *parser;
+    // A stream of events may pause far longer between bytes than a body.
+    const unsigned final_status = p.get().result_int();
+    const bool streamed =
+        sink != nullptr && sink->streams() && final_status >= 200 && final_status < 300;
+    const auto idle = streamed ? t.stream_idle : t.body_idle;
+    const auto idle_error =
+        streamed ? client_errc::stream_idle_timeout : client_errc::body_idle_timeout;
     // The buffer is as large as the header needed (often under 1 KiB) and
     // each read fills at most what it has free: a large body is read with
     // room for several TLS records per read, and the room is given back after.
@@ -357,7 +365,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     while (!p.is_done()) {
         error_code ec;
         if (read_more) {
-            expire(phase_end(t.body_idle, deadline));
+            expire(phase_end(idle, deadline));
             auto [rec, n] = co_await s.async_read_some(
                 buffer.prepare(beast::read_size(buffer, max_read)), tuple_awaitable);
             buffer.commit(n);
@@ -368,7 +376,7 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         if (!ec)
             read_more = parse_buffered(p, buffer, stats.bytes_received, ec);
         if (ec)
-            co_return read_failure(ec, true, deadline);
+            co_return read_failure(ec, true, deadline, idle_error);
     }
     expire(steady::time_point::max());
     r.body_received = steady::now();

@@ -227,6 +227,7 @@ void request_run::exchanged(bool cancelled) {
     lease_.give_back(!r.ec && r.keep_alive);
     ev_.outcome = request_outcome::exchanged;
     ev_.cancelled = cancelled;
+    ev_.delivered = handler_.delivered();
     if (r.ec) {
         ev_.ec = r.ec;
         ev_.stale = r.stale;

@@ -65,6 +65,9 @@ class response_handler {
     /// A complete response turned into the operation's result, or its error
     /// (an API error, a body that does not parse) with `diag` filled.
     virtual error_code finish(exchange_result& r, lazy_diagnostics& diag) = 0;
+    /// Part of the last attempt's answer has reached the caller (a streamed
+    /// event): whatever happens next, the request is not sent again.
+    virtual bool delivered() const noexcept { return false; }
 };
 
 /// The timeouts and retry policy of one operation (the client's, or the
@@ -131,17 +134,18 @@ class request_run {
 };
 
 /// One operation's request from its encoded form to its result: `Handler`
-/// (a response_handler made from the client and the result's value) reads
-/// the responses; `where` is the API's origin when null. Completes with the
-/// outcome, `diag` (when given) filled: message, response metadata, failed
-/// attempts. Must run on a strand of its own (the operation's); never
-/// throws, and gives back every connection it held whatever happens.
+/// (a response_handler made from the client and the result's value, which
+/// starts as `value`) reads the responses; `where` is the API's origin when null. Completes with
+/// the outcome, `diag` (when given) filled: message, response metadata, failed attempts. Must run
+/// on a strand of its own (the operation's); never throws, and gives back every connection it held
+/// whatever happens.
 template <class Handler, class T>
 asio::awaitable<result_of_op<T>> run_request(std::shared_ptr<client_impl> impl, wire_request wire,
                                              std::unique_ptr<const origin> where,
                                              diagnostics* user_diag,
-                                             std::shared_ptr<const request_options> ro) {
+                                             std::shared_ptr<const request_options> ro, T value) {
     result_of_op<T> out;
+    out.value = std::move(value);
     lazy_diagnostics diag(user_diag);
     try {
         // Cancellation of any kind ends the operation; the default filter

@@ -37,6 +37,10 @@ request_action request_fsm::resume(const request_event& ev, steady::time_point n
                 ++attempts_;
                 return done({});
             }
+            if (ev.delivered) {
+                ++attempts_;
+                return done(ev.ec);
+            }
             if (ev.stale && stale_resends_ < max_stale_resends) {
                 ++stale_resends_;
                 return {request_step::acquire, {}, std::chrono::milliseconds(0), true};

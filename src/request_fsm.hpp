@@ -48,6 +48,9 @@ struct request_event {
     /// exchanged: failed on a kept-alive connection before any byte of a
     /// response, so the server had closed it and nothing was paid for.
     bool stale = false;
+    /// exchanged: part of the answer already reached the caller (a streamed
+    /// event), so a failure ends the request: no image is paid for twice.
+    bool delivered = false;
     /// The step's failure; for `exchanged`, a response already turned into
     /// the operation's error (an API error, an unparsable body) or a
     /// transport error.

@@ -237,6 +237,34 @@ BOOST_AUTO_TEST_CASE(a_stale_connection_is_replaced_without_a_retry) {
     BOOST_TEST(m.fsm.retries() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_failure_after_an_event_was_delivered_is_never_retried) {
+    // A streamed answer cut after its first event: retryable as an error,
+    // but the caller already has part of the answer.
+    for (const oi::error_code ec :
+         {oi::error_code(oi::client_errc::truncated_response),
+          oi::error_code(oi::client_errc::stream_idle_timeout), oi::error_code(asio::error::eof)}) {
+        machine m;
+        m.begin();
+        m.acquired();
+        request_event ev;
+        ev.outcome = request_outcome::exchanged;
+        ev.ec = ec;
+        ev.delivered = true;
+        ev.should_retry_header = "true";
+        const auto a = m.resume(ev);
+        BOOST_TEST((a.step == request_step::done));
+        BOOST_TEST(a.ec == ec);
+        BOOST_TEST(m.fsm.attempts() == 1u);
+        BOOST_TEST(m.fsm.retries() == 0u);
+        // The same failure before any event is retried.
+        machine before;
+        before.begin();
+        before.acquired();
+        ev.delivered = false;
+        BOOST_TEST((before.resume(ev).step == request_step::wait));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(stale_resends_stop_after_three_in_a_row) {
     machine m;
     m.begin();

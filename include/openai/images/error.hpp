@@ -65,7 +65,8 @@ enum class client_errc {
     pool_wait_timeout,        ///< no connection became free within pool.wait_timeout
     response_too_large,       ///< a response body over limits.max_response_body
     truncated_response,       ///< the server closed the connection before the whole body
-    streaming_not_supported,  ///< stream=true: this client does not read server-sent events yet
+    streaming_not_supported,  ///< stream=true given to an operation that does not stream
+                              ///< (async_stream and stream() do)
 
     // Saving and downloading images.
     file_write_failed,  ///< an image file cannot be written
@@ -81,6 +82,8 @@ enum class client_errc {
     // TLS.
     tls_certificate_rejected,  ///< the server's certificate chain or name did not verify
     invalid_ca_file,           ///< tls.ca_file holds no certificate OpenSSL can load
+    // Streaming.
+    stream_idle_timeout,  ///< no byte of a streamed answer for timeouts.stream_idle
 };
 
 /// How a tls_certificate_rejected message ends when the chain did not lead to

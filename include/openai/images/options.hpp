@@ -31,6 +31,10 @@ struct timeouts {
     /// The longest pause between two bytes while sending the request or
     /// receiving the response body.
     std::chrono::milliseconds body_idle{60'000};
+    /// The longest pause between two bytes of a streamed answer's events
+    /// (async_stream): the API may work for minutes between a partial image
+    /// and the next.
+    std::chrono::milliseconds stream_idle{300'000};
     /// The whole operation, retries and back-off included.
     std::chrono::milliseconds total{900'000};
 };

@@ -1,0 +1,103 @@
+// How an operation starts, shared by the plain operations (client.cpp) and
+// the streamed ones (stream_operation.cpp): the request validated and
+// encoded at initiation, then its coroutine spawned on the operation's
+// strand, or its failure delivered without a byte sent.
+#pragma once
+
+#include <openai/images/encode.hpp>
+#include <openai/images/json.hpp>
+#include <openai/images/operations.hpp>
+#include <openai/images/validate.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <memory>
+
+#include "client_impl.hpp"
+#include "op_completion.hpp"
+#include "request_driver.hpp"
+
+namespace openai::images::detail {
+
+/// A response with a status outside 2xx: the API's error, or the status and
+/// an excerpt of a body that is not one.
+error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics& diag);
+
+/// The client's strand, or a new one when each operation has its own.
+asio::any_io_executor operation_strand(const client_impl& impl);
+
+/// Validation and encoding: everything that can fail before a byte is sent.
+/// The row says where the request goes and how its body is written.
+/// `streamed`: the operation reads server-sent events (async_stream); any
+/// other refuses stream=true.
+template <class Request>
+error_code prepare(const client_impl& impl, const Request& req, wire_request& out,
+                   diagnostics& diag, bool streamed = false) {
+    constexpr const operation_row& row = operation_of<Request>::row;
+    if (auto ec = validate(req, diag, impl.opts.validation))
+        return ec;
+    if constexpr (row.can_stream) {
+        if (!streamed && req.stream.value_or(false)) {
+            diag.assign("stream",
+                        "stream: true streams server-sent events, which only async_stream and "
+                        "stream() read; leave it unset here");
+            return client_errc::streaming_not_supported;
+        }
+    }
+    if constexpr (row.encoding == body_encoding::json) {
+        rendered_request m;
+        m.bytes = impl.endpoint.render_api_request(row.method, row.path, "application/json",
+                                                   to_json(req));
+        out = std::move(m);
+    } else {
+        auto m = std::make_unique<form_request>();
+        if (auto ec = encode(req, m->body(), diag))
+            return ec;
+        m->method(http::string_to_verb(row.method));
+        m->target(impl.endpoint.target(row.path));
+        m->version(11);
+        impl.endpoint.api_headers(*m);
+        m->set(http::field::content_type, m->body().content_type());
+        m->prepare_payload();
+        out = std::move(m);
+    }
+    return {};
+}
+
+/// An operation that failed before the network: it still completes through
+/// the handler's executor, never inside the initiating call.
+template <class T>
+asio::awaitable<result_of_op<T>> failed_operation(error_code ec, T value) {
+    result_of_op<T> out;
+    out.ec = ec;
+    out.value = std::move(value);
+    co_return out;
+}
+
+/// The client's executor, shared with the client (no copy, no allocation).
+inline std::shared_ptr<const asio::any_io_executor> client_executor(
+    const std::shared_ptr<client_impl>& impl) noexcept {
+    return {impl, &impl->executor};
+}
+
+/// Starts an operation prepared at initiation: its request on the network,
+/// or its failure `ec` delivered without one. `value`: the result's start
+/// (what the operation's Handler reads besides the responses).
+template <class Handler, class T, class Done>
+void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_request wire,
+            std::unique_ptr<const origin> where, diagnostics* diag,
+            std::shared_ptr<const request_options> ro, Done done, T value = {}) {
+    auto strand = operation_strand(*impl);
+    if (ec) {
+        asio::co_spawn(std::move(strand), failed_operation<T>(ec, std::move(value)),
+                       std::move(done));
+        return;
+    }
+    asio::co_spawn(std::move(strand),
+                   run_request<Handler, T>(impl, std::move(wire), std::move(where), diag,
+                                           std::move(ro), std::move(value)),
+                   std::move(done));
+}
+
+}  // namespace openai::images::detail
