@@ -223,17 +223,17 @@ client_options client_options::from_env() {
     return o;
 }
 
-namespace {
+namespace detail {
 
 // A failure the API answered is an api_error; one found on this side a
 // client_error (validation, files, network, timeouts, decoding).
-[[noreturn]] void throw_failure(error_code ec, const diagnostics& diag) {
+void throw_failure(error_code ec, const diagnostics& diag) {
     if (ec.category() == api_category())
         throw api_error(ec, diag);
     throw client_error(ec, diag);
 }
 
-}  // namespace
+}  // namespace detail
 
 template <images_operation Request>
 asio::awaitable<ImagesResponse> client::execute(Request req, request_options opts) {
@@ -241,7 +241,7 @@ asio::awaitable<ImagesResponse> client::execute(Request req, request_options opt
     constexpr auto token = asio::as_tuple(asio::use_awaitable);
     auto [ec, resp] = co_await async_execute(std::move(req), std::move(opts), diag, token);
     if (ec)
-        throw_failure(ec, diag);
+        detail::throw_failure(ec, diag);
     co_return std::move(resp);
 }
 

@@ -318,6 +318,8 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             parse_buffered(*parser, buffer, stats.bytes_received, ec);
             if (ec || parser->is_header_done())
                 break;
+            if (cancelled(cs))
+                co_return aborted("reading the response header");
             auto [rec, n] = co_await s.async_read_some(
                 buffer.prepare(beast::read_size(buffer, max_read)), tuple_awaitable);
             buffer.commit(n);
@@ -365,6 +367,10 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     while (!p.is_done()) {
         error_code ec;
         if (read_more) {
+            // The sink may have run the caller's code (a streamed event),
+            // which may have cancelled the operation.
+            if (cancelled(cs))
+                co_return aborted("reading the response body");
             expire(phase_end(idle, deadline));
             auto [rec, n] = co_await s.async_read_some(
                 buffer.prepare(beast::read_size(buffer, max_read)), tuple_awaitable);

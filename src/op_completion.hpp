@@ -56,6 +56,10 @@ struct op_completion {
     static V&& unbox(V& v) {
         return std::move(v);
     }
+    // A result that says what the handler gets of it (a stream's).
+    template <class V>
+    requires requires(V& v) { v.take(); }
+    static auto unbox(V& v) { return v.take(); }
     // A result kept on the heap until delivered (so that the coroutine frames
     // of a waiting operation stay small); none means a default value.
     template <class V>

@@ -84,11 +84,12 @@ inline std::shared_ptr<const asio::any_io_executor> client_executor(
 /// Starts an operation prepared at initiation: its request on the network,
 /// or its failure `ec` delivered without one. `value`: the result's start
 /// (what the operation's Handler reads besides the responses).
+/// `strand`: where the operation runs (operation_strand()).
 template <class Handler, class T, class Done>
-void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_request wire,
-            std::unique_ptr<const origin> where, diagnostics* diag,
-            std::shared_ptr<const request_options> ro, Done done, T value = {}) {
-    auto strand = operation_strand(*impl);
+void launch_on(asio::any_io_executor strand, const std::shared_ptr<client_impl>& impl,
+               error_code ec, wire_request wire, std::unique_ptr<const origin> where,
+               diagnostics* diag, std::shared_ptr<const request_options> ro, Done done,
+               T value = {}) {
     if (ec) {
         asio::co_spawn(std::move(strand), failed_operation<T>(ec, std::move(value)),
                        std::move(done));
@@ -99,5 +100,17 @@ void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_reques
                                            std::move(ro), std::move(value)),
                    std::move(done));
 }
+
+template <class Handler, class T, class Done>
+void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_request wire,
+            std::unique_ptr<const origin> where, diagnostics* diag,
+            std::shared_ptr<const request_options> ro, Done done, T value = {}) {
+    launch_on<Handler, T>(operation_strand(*impl), impl, ec, std::move(wire), std::move(where),
+                          diag, std::move(ro), std::move(done), std::move(value));
+}
+
+/// A failure as the coroutine forms throw it: api_error for one the API
+/// answered, client_error for any other.
+[[noreturn]] void throw_failure(error_code ec, const diagnostics& diag);
 
 }  // namespace openai::images::detail

@@ -16,5 +16,6 @@
 #include <openai/images/options.hpp>
 #include <openai/images/save.hpp>
 #include <openai/images/stats.hpp>
+#include <openai/images/stream.hpp>
 #include <openai/images/validate.hpp>
 #include <openai/images/version.hpp>

@@ -8,6 +8,7 @@
 #include <openai/images/operations.hpp>
 #include <openai/images/options.hpp>
 #include <openai/images/stats.hpp>
+#include <openai/images/stream.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -34,6 +35,13 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
                      images_handler handler);
 void start_download(const std::shared_ptr<client_impl>& impl, std::string url, diagnostics* diag,
                     download_handler handler);
+template <class Request>
+void start_stream_operation(const std::shared_ptr<client_impl>& impl, Request req,
+                            std::shared_ptr<const request_options> opts, diagnostics* diag,
+                            image_event_function on_event, images_handler handler);
+template <class Request>
+std::shared_ptr<image_stream_state> start_image_stream(const std::shared_ptr<client_impl>& impl,
+                                                       Request req, request_options opts);
 }  // namespace detail
 
 /// A client of the OpenAI Images API.
@@ -122,6 +130,48 @@ class client {
         return async_execute(std::move(req), std::forward<Args>(args)...);
     }
 
+    /// A streamed generation or edit (stream=true, set here whatever the
+    /// request says; partial_images says how many partial images per image,
+    /// 0 to 3): `on_event` is called for each event as it arrives (see
+    /// image_event_function), then the operation completes with the final
+    /// response (void(error_code, ImagesResponse)): the final images, usage
+    /// and settings from the `.completed` events.
+    ///
+    /// As async_execute for validation, options, `diag`, handlers and
+    /// errors, except: retries and re-sends of a closed kept-alive
+    /// connection happen only before the first event has reached
+    /// `on_event`, never after (no image is paid for twice); the body may
+    /// pause between bytes for timeouts::stream_idle (stream_idle_timeout);
+    /// an error event is the API's error (api_errc::stream_error, or
+    /// insufficient_quota / moderation_blocked by its code, with its type,
+    /// code, param and message in `diag`); a stream that ends before a final
+    /// image for each of the request's `n` fails with truncated_response.
+    ///
+    /// Cancellation: as async_execute; the connection is closed at once and
+    /// no event is delivered after the cancellation.
+    template <streaming_operation Request, class CompletionToken>
+    auto async_stream(Request req, image_event_function on_event, request_options opts,
+                      diagnostics& diag, CompletionToken&& token) {
+        return initiate_stream(std::move(req), std::move(on_event), &opts, &diag, token);
+    }
+    template <streaming_operation Request, class CompletionToken>
+    auto async_stream(Request req, image_event_function on_event, diagnostics& diag,
+                      CompletionToken&& token) {
+        return initiate_stream(std::move(req), std::move(on_event), nullptr, &diag, token);
+    }
+    template <streaming_operation Request, class CompletionToken>
+    auto async_stream(Request req, image_event_function on_event, CompletionToken&& token) {
+        return initiate_stream(std::move(req), std::move(on_event), nullptr, nullptr, token);
+    }
+
+    /// The coroutine form of async_stream: starts the operation now and
+    /// returns the stream of its events (see image_stream). Validation
+    /// errors too come from the stream's first next().
+    template <streaming_operation Request>
+    image_stream stream(Request req, request_options opts = {}) {
+        return image_stream(detail::start_image_stream(impl_, std::move(req), std::move(opts)));
+    }
+
     /// GET `url` (an image URL of a response; any http(s) origin, each with its
     /// own connections in the pool) with the same timeouts, retries and
     /// cancellation as the operations. The API key is sent only to the
@@ -160,6 +210,29 @@ class client {
         return boost::asio::async_initiate<CompletionToken, images_signature>(
             initiate<Request>{impl_}, token, std::move(req), std::move(own), diag);
     }
+
+    template <class Request, class CompletionToken>
+    auto initiate_stream(Request req, image_event_function on_event, request_options* opts,
+                         diagnostics* diag, CompletionToken& token) {
+        std::shared_ptr<const request_options> own;
+        if (opts)
+            own = std::make_shared<const request_options>(std::move(*opts));
+        return boost::asio::async_initiate<CompletionToken, images_signature>(
+            initiate_streamed<Request>{impl_}, token, std::move(req), std::move(own), diag,
+            std::move(on_event));
+    }
+
+    template <class Request>
+    struct initiate_streamed {
+        std::shared_ptr<detail::client_impl> impl;
+        template <class Handler>
+        void operator()(Handler&& handler, Request req, std::shared_ptr<const request_options> opts,
+                        diagnostics* diag, image_event_function on_event) const {
+            detail::start_stream_operation(impl, std::move(req), std::move(opts), diag,
+                                           std::move(on_event),
+                                           images_handler(std::forward<Handler>(handler)));
+        }
+    };
 
     template <class Request>
     struct initiate {
