@@ -4,6 +4,8 @@
 // server-sent-events reader next), so the exchange knows nothing of images.
 #pragma once
 
+#include <boost/asio/cancellation_state.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -23,6 +25,21 @@ class body_sink {
     /// A stream of events (server-sent events): its body may pause for as
     /// long as timeouts::stream_idle between bytes, not body_idle.
     virtual bool streams() const noexcept { return false; }
+    /// The sink wants no more of the body (it ran the caller's code, which
+    /// failed): the exchange ends there and the connection is closed.
+    virtual bool stopped() const noexcept { return false; }
+
+    /// The operation's cancellation, set by the exchange before the body:
+    /// a sink that runs the caller's code (which may cancel) looks at it.
+    void watch(boost::asio::cancellation_state cs) noexcept { cs_ = cs; }
+
+  protected:
+    bool cancelled() const noexcept {
+        return cs_.cancelled() != boost::asio::cancellation_type::none;
+    }
+
+  private:
+    boost::asio::cancellation_state cs_;
 };
 
 }  // namespace openai::images::detail

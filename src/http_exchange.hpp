@@ -354,6 +354,8 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     const auto idle = streamed ? t.stream_idle : t.body_idle;
     const auto idle_error =
         streamed ? client_errc::stream_idle_timeout : client_errc::body_idle_timeout;
+    if (streamed)
+        sink->watch(cs);
     // The buffer is as large as the header needed (often under 1 KiB) and
     // each read fills at most what it has free: a large body is read with
     // room for several TLS records per read, and the room is given back after.
@@ -383,6 +385,13 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             read_more = parse_buffered(p, buffer, stats.bytes_received, ec);
         if (ec)
             co_return read_failure(ec, true, deadline, idle_error);
+        if (streamed) {
+            // The caller's code ran in the sink: it may have cancelled, or failed.
+            if (cancelled(cs))
+                co_return aborted("reading the response body");
+            if (sink->stopped())
+                co_return aborted("reading the response body: the event function failed");
+        }
     }
     expire(steady::time_point::max());
     r.body_received = steady::now();

@@ -3,6 +3,7 @@
 #include <openai/images/detail/retry.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/string.hpp>
 
 #include <utility>
 
@@ -138,6 +139,10 @@ void image_event_reader::on_event(std::string_view type) {
         return;
     }
     if (kind == data_kind::text) {
+        if (type == "error") {  // an error event whose data is a bare message
+            const json::value message(json::string(trim(text_)));
+            return api_failure(message);
+        }
         if (trim(text_) == "[DONE]")
             done_ = true;
         else

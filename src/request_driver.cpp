@@ -229,6 +229,10 @@ void request_run::exchanged(bool cancelled) {
     ev_.cancelled = cancelled;
     ev_.delivered = handler_.delivered();
     if (r.ec) {
+        if (const auto own = handler_.own_failure(diag_)) {
+            ev_.ec = own;
+            return;
+        }
         ev_.ec = r.ec;
         ev_.stale = r.stale;
         fail();
@@ -240,6 +244,7 @@ void request_run::exchanged(bool cancelled) {
     if (recorded)
         record(r);
     ev_.ec = handler_.finish(r, diag_);
+    ev_.delivered = handler_.delivered();  // a whole answer may make it so
     if (ev_.ec) {
         if (!recorded)
             record(r);

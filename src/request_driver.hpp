@@ -66,8 +66,13 @@ class response_handler {
     /// (an API error, a body that does not parse) with `diag` filled.
     virtual error_code finish(exchange_result& r, lazy_diagnostics& diag) = 0;
     /// Part of the last attempt's answer has reached the caller (a streamed
-    /// event): whatever happens next, the request is not sent again.
+    /// event), or the answer was complete: whatever happens next, the
+    /// request is not sent again.
     virtual bool delivered() const noexcept { return false; }
+    /// A failure of the handler's own that ends the request whatever the
+    /// exchange says (the caller's event function threw), with `diag`
+    /// filled; none by default.
+    virtual error_code own_failure(lazy_diagnostics&) { return {}; }
 };
 
 /// The timeouts and retry policy of one operation (the client's, or the

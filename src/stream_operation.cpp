@@ -56,20 +56,27 @@ class stream_response_handler final : public response_handler,
         return this;
     }
 
-    bool delivered() const noexcept override { return delivered_; }
+    bool delivered() const noexcept override { return delivered_ || answered_; }
+
+    error_code own_failure(lazy_diagnostics& diag) override {
+        if (!callback_error_)
+            return {};
+        // The caller's function threw: its error ends the operation.
+        try {
+            std::rethrow_exception(callback_error_);
+        } catch (...) {
+            return error_from_exception(diag.get());
+        }
+    }
 
     error_code finish(exchange_result& r, lazy_diagnostics& diag) override {
         const unsigned status = r.response.result_int();
         if (status < 200 || status >= 300)
             return api_failure(impl_, r, diag.get());
-        if (callback_error_) {
-            // The caller's function threw: its error ends the operation.
-            try {
-                std::rethrow_exception(callback_error_);
-            } catch (...) {
-                return error_from_exception(diag.get());
-            }
-        }
+        // A whole 2xx answer: the server did the work, whatever it sent.
+        answered_ = true;
+        if (const auto own = own_failure(diag))
+            return own;
         diagnostics read_diag;
         if (reader_) {
             if (const auto ec = reader_->finish(read_diag)) {
@@ -110,9 +117,12 @@ class stream_response_handler final : public response_handler,
             reader_->write(piece);
     }
     bool streams() const noexcept override { return true; }
+    bool stopped() const noexcept override { return callback_error_ != nullptr; }
 
-    // image_event_handler: each event, in order.
+    // image_event_handler: each event, in order; none once cancelled.
     void on_image_event(ImageStreamEvent&& e) override {
+        if (cancelled() || callback_error_)
+            return;
         delivered_ = true;
         try {
             if (out_.on_event)
@@ -145,6 +155,7 @@ class stream_response_handler final : public response_handler,
     ImagesResponse building_;
     std::size_t completed_ = 0;
     bool delivered_ = false;
+    bool answered_ = false;
     std::exception_ptr callback_error_;
 };
 

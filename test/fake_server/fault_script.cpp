@@ -30,11 +30,15 @@ constexpr kind_name kind_names[] = {
     {"truncated-body", kind::truncated_body},
     {"malformed-json", kind::malformed_json},
     {"trickle-body", kind::trickle_body},
+    {"stream-error", kind::stream_error},
+    {"stream-reset", kind::stream_reset},
+    {"stream-truncated", kind::stream_truncated},
+    {"stream-stall", kind::stream_stall},
 };
 
 constexpr std::string_view all_keys =
     "kind, status, type, code, param, message, header, body, content-type, latency-ms, chunk, "
-    "interval-ms, first, after, every, probability, seed, path";
+    "interval-ms, events, first, after, every, probability, seed, path";
 
 std::string_view name_of(kind k) {
     for (const auto& [name, what] : kind_names)
@@ -137,7 +141,8 @@ scripted_fault parse_fault_spec(std::string_view spec) {
             if (it == std::end(kind_names))
                 bad(key, value,
                     "expected none, status, raw-body, reset-before-headers, "
-                    "reset-after-headers, truncated-body, malformed-json or trickle-body");
+                    "reset-after-headers, truncated-body, malformed-json, trickle-body, "
+                    "stream-error, stream-reset, stream-truncated or stream-stall");
             f.what = it->what;
         } else if (key == "status") {
             f.status = static_cast<unsigned>(
@@ -175,6 +180,9 @@ scripted_fault parse_fault_spec(std::string_view spec) {
         } else if (key == "interval-ms") {
             f.interval = std::chrono::milliseconds(
                 whole_number(key, value, 0, 3'600'000, "expected milliseconds, 0 to 3600000"));
+        } else if (key == "events") {
+            f.events = static_cast<std::size_t>(
+                whole_number(key, value, 0, 1'000'000, "expected a count of events, 0 to 1000000"));
         } else if (key == "first" || key == "after" || key == "every" || key == "probability") {
             if (!selector_item.empty())
                 throw std::invalid_argument(
@@ -225,17 +233,21 @@ scripted_fault parse_fault_spec(std::string_view spec) {
     };
     const applies rules[] = {
         {"status", {kind::status, kind::raw_body}, "kind=status or kind=raw-body"},
-        {"type", {kind::status}, "kind=status"},
-        {"code", {kind::status}, "kind=status"},
-        {"param", {kind::status}, "kind=status"},
-        {"message", {kind::status}, "kind=status"},
+        {"type", {kind::status, kind::stream_error}, "kind=status or kind=stream-error"},
+        {"code", {kind::status, kind::stream_error}, "kind=status or kind=stream-error"},
+        {"param", {kind::status, kind::stream_error}, "kind=status or kind=stream-error"},
+        {"message", {kind::status, kind::stream_error}, "kind=status or kind=stream-error"},
         {"body", {kind::raw_body, kind::malformed_json}, "kind=raw-body or kind=malformed-json"},
         {"content-type", {kind::raw_body}, "kind=raw-body"},
         {"chunk", {kind::trickle_body}, "kind=trickle-body"},
         {"interval-ms", {kind::trickle_body}, "kind=trickle-body"},
+        {"events",
+         {kind::stream_error, kind::stream_reset, kind::stream_truncated, kind::stream_stall},
+         "the stream-* kinds"},
         {"header",
          {kind::none, kind::status, kind::raw_body, kind::reset_after_headers, kind::truncated_body,
-          kind::malformed_json, kind::trickle_body},
+          kind::malformed_json, kind::trickle_body, kind::stream_error, kind::stream_reset,
+          kind::stream_truncated, kind::stream_stall},
          "any kind but reset-before-headers (which sends no header)"},
     };
     for (const applies& a : rules) {

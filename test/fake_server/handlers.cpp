@@ -71,6 +71,11 @@ struct plan {
     std::optional<ImageBackground> background;
     std::string prompt;
     std::size_t input_images = 0;
+    /// stream=true: answered with server-sent events of `partial_images`
+    /// partial images per image, their types prefixed with `event_prefix`.
+    bool stream = false;
+    std::size_t partial_images = 0;
+    std::string_view event_prefix = "image_generation";
 };
 
 bool is_gpt_model(std::string_view model) {
@@ -143,6 +148,8 @@ http_response images_answer(fake_server::state& st, const plan& p) {
         u.total_tokens = u.input_tokens + u.output_tokens;
         r.usage = u;
     }
+    if (p.stream)
+        return stream_answer(r, p.event_prefix, p.partial_images, w, h, st.opts.fill);
     http_response res{http::status::ok, 11};
     res.set(http::field::content_type, "application/json");
     res.body() = to_json(r);
@@ -182,15 +189,12 @@ http_response generations(fake_server::state& st, const http_request& req, bool 
         return invalid_request(diag.message(), diag.param(), "invalid_type");
     if (auto e = validate(r, diag))
         return rejected(e, diag);
-    if (r.stream.value_or(false))
-        return invalid_request("stream: the fake server does not stream", "stream",
-                               "unsupported_value");
     if (!build)
         return empty_ok();
 
     plan p;
     const bool gpt_only = r.output_format || r.output_compression || r.background || r.moderation ||
-                          r.partial_images ||
+                          r.partial_images || r.stream.value_or(false) ||
                           (r.quality && is_one_of(r.quality->value(), {"low", "medium", "high"}));
     p.model = r.model ? r.model->value()
                       : std::string(gpt_only ? ImageModel::gpt_image_1 : ImageModel::dall_e_2);
@@ -201,6 +205,9 @@ http_response generations(fake_server::state& st, const http_request& req, bool 
     p.quality = r.quality;
     p.background = r.background;
     p.prompt = r.prompt;
+    p.stream = r.stream.value_or(false);
+    p.partial_images =
+        static_cast<std::size_t>(std::max<std::int64_t>(0, r.partial_images.value_or(0)));
     return images_answer(st, p);
 }
 
@@ -369,9 +376,6 @@ http_response uploads(fake_server::state& st, const http_request& req, bool buil
     diagnostics diag;
     if (auto ec = edit ? validate(e, diag) : validate(v, diag))
         return rejected(ec, diag);
-    if (e.stream.value_or(false))
-        return invalid_request("stream: the fake server does not stream", "stream",
-                               "unsupported_value");
     if (!build)
         return empty_ok();
 
@@ -386,6 +390,10 @@ http_response uploads(fake_server::state& st, const http_request& req, bool buil
     p.background = e.background;
     p.prompt = e.prompt;
     p.input_images = e.image.size();
+    p.stream = edit && e.stream.value_or(false);
+    p.partial_images =
+        static_cast<std::size_t>(std::max<std::int64_t>(0, e.partial_images.value_or(0)));
+    p.event_prefix = "image_edit";
     return images_answer(st, p);
 }
 

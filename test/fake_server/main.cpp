@@ -43,7 +43,8 @@ namespace fake = openai::images::testing;
 
 constexpr std::string_view usage =
     "usage: fake-openai-server [--port N] [--tls | --plain] [--cert-dir DIR] [--api-key KEY]\n"
-    "                          [--threads N] [--latency-ms N] [--max-side N] [--keep-records]\n"
+    "                          [--threads N] [--latency-ms N] [--stream-interval-ms N]\n"
+    "                          [--max-side N] [--keep-records]\n"
     "                          [--noise-images] [--tls13-ciphersuites LIST]\n"
     "                          [--fault SPEC]... [--log-requests FILE] [--self-test]\n"
     "  --port N        listen on 127.0.0.1:N (default 0: any free port)\n"
@@ -52,6 +53,8 @@ constexpr std::string_view usage =
     "  --api-key KEY   the key clients must send (default sk-test-key; empty: none)\n"
     "  --threads N     threads serving connections (default 1)\n"
     "  --latency-ms N  added to every request (default 0)\n"
+    "  --stream-interval-ms N  the pause before each event of a streamed answer\n"
+    "                  (stream=true; default 20)\n"
     "  --max-side N    largest image side generated (default 4096)\n"
     "  --noise-images  generate incompressible images (random pixels, ~3 bytes/pixel)\n"
     "  --tls13-ciphersuites LIST  the TLS 1.3 suites accepted (OpenSSL syntax; default: "
@@ -74,9 +77,14 @@ constexpr std::string_view usage =
     "                  (TCP reset, no reply), reset-after-headers (the normal header,\n"
     "                  then a reset), truncated-body (the normal answer cut at half its\n"
     "                  body, then a clean close), malformed-json (200, a body that is not\n"
-    "                  JSON), trickle-body (the normal answer, chunk bytes every interval)\n"
+    "                  JSON), trickle-body (the normal answer, chunk bytes every interval);\n"
+    "                  for a streamed answer (stream=true), after `events` events:\n"
+    "                  stream-error (an error event, then the end), stream-reset (a TCP\n"
+    "                  reset), stream-truncated (half of the next event, then a clean\n"
+    "                  close), stream-stall (nothing more; the connection stays open)\n"
     "  status=N        kind=status: the HTTP status (default 500); raw-body: (default 502)\n"
-    "  type=S code=S param=S message=S   kind=status: the error body's fields (type\n"
+    "  type=S code=S param=S message=S   kind=status or stream-error: the error's\n"
+    "                  fields (type\n"
     "                  default: requests for 429, server_error for >= 500,\n"
     "                  invalid_request_error otherwise; code and param default to null)\n"
     "  header=Name:Value  add a response header (repeatable; not with\n"
@@ -86,6 +94,7 @@ constexpr std::string_view usage =
     "  content-type=S  raw-body: the Content-Type (default text/html)\n"
     "  latency-ms=N    wait N ms before answering (any kind)\n"
     "  chunk=N interval-ms=N  trickle-body: N bytes per write (default 1), N ms between\n"
+    "  events=N        the stream-* kinds: events sent whole before the fault (default 0)\n"
     "  which requests (one of; default: every request):\n"
     "    first=K       the first K requests      after=K    the (K+1)th and later\n"
     "    every=N       the Nth, 2Nth, ...        probability=P,seed=S  each request with\n"
@@ -228,6 +237,8 @@ int main(int argc, char** argv) {
             opts.threads = number;
         } else if (arg == "--latency-ms" && has_value && to_number(argv[++i], number)) {
             opts.latency = std::chrono::milliseconds(number);
+        } else if (arg == "--stream-interval-ms" && has_value && to_number(argv[++i], number)) {
+            opts.stream_interval = std::chrono::milliseconds(number);
         } else if (arg == "--max-side" && has_value && to_number(argv[++i], number) && number > 0) {
             opts.max_image_side = number;
         } else if (arg == "--help" || arg == "-h") {

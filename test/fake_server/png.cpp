@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <mutex>
@@ -57,12 +58,15 @@ void fill_noise_row(std::vector<unsigned char>& row, std::uint64_t& state) {
 
 // Row 0 uses the Sub filter, every later row the Up filter: a later row's
 // bytes are all zero but for the green step, so deflate shrinks it to almost nothing.
-void fill_row(std::vector<unsigned char>& row, std::uint32_t y, std::uint32_t w, std::uint32_t h) {
+// `block` > 1: the gradient in squares of block x block pixels (a coarser
+// version of the same image, as a streamed partial image is).
+void fill_row(std::vector<unsigned char>& row, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+              std::uint32_t block) {
     if (y == 0) {
         row[0] = 1;  // Sub
         unsigned char prev_r = 0;
         for (std::uint32_t x = 0; x < w; ++x) {
-            const unsigned char r = ramp(x, w);
+            const unsigned char r = ramp(x / block * block, w);
             unsigned char* px = &row[1 + 3 * std::size_t{x}];
             px[0] = static_cast<unsigned char>(r - prev_r);
             px[1] = static_cast<unsigned char>(x == 0 ? ramp(0, h) : 0);
@@ -72,7 +76,8 @@ void fill_row(std::vector<unsigned char>& row, std::uint32_t y, std::uint32_t w,
         return;
     }
     row[0] = 2;  // Up
-    const auto dg = static_cast<unsigned char>(ramp(y, h) - ramp(y - 1, h));
+    const auto dg =
+        static_cast<unsigned char>(ramp(y / block * block, h) - ramp((y - 1) / block * block, h));
     for (std::uint32_t x = 0; x < w; ++x) {
         unsigned char* px = &row[1 + 3 * std::size_t{x}];
         px[0] = 0;
@@ -109,7 +114,9 @@ struct deflater {
 
 }  // namespace
 
-std::string encode_png(std::uint32_t width, std::uint32_t height, image_fill fill) {
+std::string encode_png(std::uint32_t width, std::uint32_t height, image_fill fill,
+                       std::uint32_t block) {
+    block = std::max<std::uint32_t>(block, 1);
     if (width == 0 || height == 0)
         throw std::invalid_argument("fake_server: a PNG needs a positive width and height");
     std::string out("\x89PNG\r\n\x1a\n", 8);
@@ -132,7 +139,7 @@ std::string encode_png(std::uint32_t width, std::uint32_t height, image_fill fil
         if (fill == image_fill::noise)
             fill_noise_row(row, state);
         else
-            fill_row(row, y, width, height);
+            fill_row(row, y, width, height, block);
         z.feed(row, y + 1 == height, idat);
     }
     put_chunk(out, "IDAT", idat);
@@ -141,16 +148,17 @@ std::string encode_png(std::uint32_t width, std::uint32_t height, image_fill fil
 }
 
 std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height,
-                                            image_fill fill) {
+                                            image_fill fill, std::uint32_t block) {
     using entry = std::shared_future<std::shared_ptr<const png_image>>;
     static std::mutex mu;
-    static std::map<std::tuple<std::uint32_t, std::uint32_t, image_fill>, entry> cache;
+    static std::map<std::tuple<std::uint32_t, std::uint32_t, image_fill, std::uint32_t>, entry>
+        cache;
 
     std::promise<std::shared_ptr<const png_image>> promise;
     entry found;
     {
         std::lock_guard lock(mu);
-        auto [it, inserted] = cache.try_emplace({width, height, fill});
+        auto [it, inserted] = cache.try_emplace({width, height, fill, block});
         if (inserted)
             it->second = promise.get_future().share();
         else
@@ -163,7 +171,7 @@ std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t h
         auto img = std::make_shared<png_image>();
         img->width = width;
         img->height = height;
-        img->png = encode_png(width, height, fill);
+        img->png = encode_png(width, height, fill, block);
         img->b64 = base64_encode(std::string_view(img->png));
         promise.set_value(img);
         return img;

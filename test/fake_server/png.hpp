@@ -21,13 +21,16 @@ struct png_image {
 };
 
 /// Encodes a width x height image (both at least 1) of the given fill.
-/// Throws std::runtime_error when zlib fails.
+/// `block` > 1: a gradient in squares of that many pixels, a coarser version
+/// of the same image (noise is the same at any block). Throws
+/// std::runtime_error when zlib fails.
 std::string encode_png(std::uint32_t width, std::uint32_t height,
-                       image_fill fill = image_fill::gradient);
+                       image_fill fill = image_fill::gradient, std::uint32_t block = 1);
 
 /// encode_png's result for this size and fill, encoded on first use and kept
 /// for the process's lifetime; thread safe (concurrent first uses encode once).
 std::shared_ptr<const png_image> cached_png(std::uint32_t width, std::uint32_t height,
-                                            image_fill fill = image_fill::gradient);
+                                            image_fill fill = image_fill::gradient,
+                                            std::uint32_t block = 1);
 
 }  // namespace openai::images::testing::detail

@@ -23,7 +23,10 @@
 #include <openssl/ssl.h>
 
 #include <cctype>
+#include <cstdio>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 namespace openai::images::testing {
 namespace {
@@ -140,6 +143,101 @@ asio::awaitable<bool> write_all(Stream& stream, asio::const_buffer b) {
     co_return !ec;
 }
 
+bool is_stream_fault(fault::kind k) {
+    return k == fault::kind::stream_error || k == fault::kind::stream_reset ||
+           k == fault::kind::stream_truncated || k == fault::kind::stream_stall;
+}
+
+// One HTTP chunk of `data`.
+std::string chunk_of(std::string_view data) {
+    char size[20];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    std::string out(size);
+    out.append(data).append("\r\n");
+    return out;
+}
+
+// Waits `d` on the connection's timer; false when stop() cut it short.
+asio::awaitable<bool> pause(connection& c, std::chrono::milliseconds d) {
+    if (stopping(*c.st))
+        co_return false;
+    c.timer.expires_after(d);
+    auto [ec] = co_await c.timer.async_wait(nothrow);
+    co_return !ec && !stopping(*c.st);
+}
+
+// A streamed answer: the header (chunked), then each event in a chunk of its
+// own after stream_interval, then the last chunk. The stream_* faults act
+// once `f.events` events have gone whole.
+template <class Stream>
+asio::awaitable<after> write_events(Stream& stream, connection& c, detail::http_response& res,
+                                    const fault& f) {
+    using kind = fault::kind;
+    auto& lowest = beast::get_lowest_layer(stream);
+    const std::string body = std::move(res.body());
+    res.body().clear();
+    res.erase(http::field::content_length);
+    res.chunked(true);
+    http::response_serializer<http::string_body> sr(res);
+    auto [ec, n] = co_await http::async_write_header(stream, sr, nothrow);
+    if (ec)
+        co_return after::closed;
+    std::vector<std::string_view> events;  // each with its blank line
+    for (std::size_t at = 0; at < body.size();) {
+        const std::size_t end = body.find("\n\n", at);
+        const std::size_t next = end == std::string::npos ? body.size() : end + 2;
+        events.push_back(std::string_view(body).substr(at, next - at));
+        at = next;
+    }
+    const bool faulty = is_stream_fault(f.what);
+    for (std::size_t i = 0; i <= events.size(); ++i) {
+        if (faulty && i == std::min(f.events, events.size())) {
+            if (f.what == kind::stream_reset) {
+                reset(lowest);
+                co_return after::closed;
+            }
+            if (f.what == kind::stream_stall) {
+                lowest.expires_never();
+                c.timer.expires_at(steady::time_point::max());
+                co_await c.timer.async_wait(nothrow);  // until stop()
+                co_return after::closed;
+            }
+            if (f.what == kind::stream_truncated) {
+                const std::string_view half =
+                    i < events.size() ? events[i].substr(0, events[i].size() / 2) : "data: {";
+                const std::string cut = chunk_of(half);
+                co_return co_await write_all(stream, asio::buffer(cut)) ? after::close
+                                                                        : after::closed;
+            }
+            // stream_error: an error event, then the stream's end.
+            const std::string type = f.error_type.empty() ? "server_error" : f.error_type;
+            const std::string message = f.error_message.empty()
+                                            ? "The fake server was told to fail the stream."
+                                            : f.error_message;
+            detail::http_response err =
+                detail::error_response(200, type, message, f.error_param, f.error_code);
+            const std::string out =
+                chunk_of("event: error\ndata: " + err.body() + "\n\n") + "0\r\n\r\n";
+            co_return co_await write_all(stream, asio::buffer(out)) ? after::close : after::closed;
+        }
+        if (i == events.size())
+            break;
+        if (c.st->opts.stream_interval.count() > 0) {
+            lowest.expires_never();
+            if (!co_await pause(c, c.st->opts.stream_interval))
+                co_return after::closed;
+            lowest.expires_after(io_timeout);
+        }
+        const std::string piece = chunk_of(events[i]);
+        if (!co_await write_all(stream, asio::buffer(piece)))
+            co_return after::closed;
+    }
+    const std::string last = "0\r\n\r\n";
+    if (!co_await write_all(stream, asio::buffer(last)))
+        co_return after::closed;
+    co_return res.keep_alive() ? after::keep_alive : after::close;
+}
+
 template <class Stream>
 asio::awaitable<after> respond(Stream& stream, connection& c, detail::http_request req,
                                steady::time_point received) {
@@ -208,7 +306,11 @@ asio::awaitable<after> respond(Stream& stream, connection& c, detail::http_reque
     auto& lowest = beast::get_lowest_layer(stream);
     lowest.expires_after(io_timeout);
     after next = res.keep_alive() ? after::keep_alive : after::close;
-    if (f.what == kind::reset_before_headers) {
+    const bool events =
+        res.result() == http::status::ok && res[http::field::content_type] == "text/event-stream";
+    if (events) {
+        next = co_await write_events(stream, c, res, f);
+    } else if (f.what == kind::reset_before_headers) {
         reset(lowest);
         next = after::closed;
     } else if (f.what == kind::reset_after_headers || f.what == kind::truncated_body ||

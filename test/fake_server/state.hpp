@@ -3,6 +3,7 @@
 // handlers (handlers.cpp) decide what to answer. Internal to the fake server.
 #pragma once
 
+#include <openai/images/models.hpp>
 #include <openai/images/testing/fake_server.hpp>
 #include "png.hpp"
 
@@ -97,6 +98,14 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
 
 /// The answer of a status, raw_body or malformed_json fault.
 http_response fault_response(const fault& f);
+
+/// A streamed answer (text/event-stream) of `r`, whose images are b64_json:
+/// for each image, `partial_images` partial images (coarser versions of a
+/// width x height image of `fill`), then its `<prefix>.completed` event.
+/// `prefix`: image_generation or image_edit.
+http_response stream_answer(const images::ImagesResponse& r, std::string_view prefix,
+                            std::size_t partial_images, std::uint32_t width, std::uint32_t height,
+                            image_fill fill);
 
 /// An OpenAI error body: {"error":{"message","type","param","code"}}, empty param or code as null.
 http_response error_response(unsigned status, std::string_view type, std::string_view message,

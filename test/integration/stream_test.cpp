@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -360,6 +361,53 @@ BOOST_AUTO_TEST_CASE(a_server_that_answers_json_instead_says_so) {
     BOOST_TEST(f.diag.message() ==
                "the stream ended after 0 of 1 final images (the answer's Content-Type is "
                "'application/json', not text/event-stream)");
+    // A whole answer came: the server did the work, so it is not asked again.
+    BOOST_TEST(s.requests() == 1u);
+    BOOST_TEST(f.diag.response().attempts == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(no_event_is_delivered_after_a_cancellation_from_the_event_function) {
+    // Every event in one piece: the ones after the first are already read
+    // when the function cancels.
+    h::server s({.head = whole_stream(), .end = h::ending::keep_open}, h::tls_mode::server);
+    stream_case f(s);
+    asio::cancellation_signal cancel;
+    std::size_t seen = 0;
+    const auto r = run_one(f.ioc, [&](auto handler) {
+        f.c.async_stream(
+            streamed_generation(),
+            [&](oi::ImageStreamEvent&) {
+                ++seen;
+                cancel.emit(asio::cancellation_type::terminal);
+            },
+            f.diag, asio::bind_cancellation_slot(cancel.slot(), std::move(handler)));
+    });
+    BOOST_TEST(r.ec == asio::error::operation_aborted);
+    BOOST_TEST(seen == 1u);
+    BOOST_TEST(f.c.stats().open_connections == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_event_function_that_throws_ends_the_stream_with_its_error) {
+    // After the first event the server goes silent: the operation must not
+    // wait for the rest of the stream to report the function's failure.
+    h::server s({.head = sse_head + chunk(partial_event(p0, 0)), .end = h::ending::keep_open},
+                h::tls_mode::server);
+    stream_case f(s);
+    std::size_t seen = 0;
+    const auto r = run_one(f.ioc, [&](auto handler) {
+        f.c.async_stream(
+            streamed_generation(),
+            [&](oi::ImageStreamEvent&) {
+                ++seen;
+                throw std::runtime_error("disk full");
+            },
+            f.diag, std::move(handler));
+    });
+    BOOST_TEST(r.ec == boost::system::errc::io_error);
+    BOOST_TEST(f.diag.message() == "disk full");
+    BOOST_TEST(seen == 1u);
+    BOOST_TEST(s.requests() == 1u);
+    BOOST_TEST(f.c.stats().open_connections == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_model_that_cannot_stream_is_refused_before_sending) {

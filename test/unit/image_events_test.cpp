@@ -199,6 +199,10 @@ BOOST_AUTO_TEST_CASE(an_error_event_is_the_apis_error) {
     o = read_whole(R"(data: {"error":{"code":"moderation_blocked","message":"no"}})"
                    "\n\n");
     BOOST_TEST(o.ec == oi::api_errc::moderation_blocked);
+    // An error event whose data is a bare message.
+    o = read_whole("event: error\ndata: the server is overloaded\n\n");
+    BOOST_TEST(o.ec == oi::api_errc::stream_error);
+    BOOST_TEST(o.diag.message() == "the server is overloaded");
     // An error event without data.
     o = read_whole("event: error\ndata:\n\n");
     BOOST_TEST(o.ec == oi::api_errc::stream_error);

@@ -148,7 +148,9 @@ class client {
     /// image for each of the request's `n` fails with truncated_response.
     ///
     /// Cancellation: as async_execute; the connection is closed at once and
-    /// no event is delivered after the cancellation.
+    /// no event is delivered once the cancellation has reached the
+    /// operation (with strand_per_operation it reaches the connection's
+    /// strand through a post).
     template <streaming_operation Request, class CompletionToken>
     auto async_stream(Request req, image_event_function on_event, request_options opts,
                       diagnostics& diag, CompletionToken&& token) {

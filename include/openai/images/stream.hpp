@@ -40,7 +40,9 @@ struct image_stream_state;
 /// (client::stream). The operation starts when the stream is made and runs
 /// whether or not anyone pulls: events not yet pulled wait in the stream.
 ///
-/// Thread safety: one next() at a time; cancel() from any thread.
+/// Thread safety: one next() at a time; cancel() from any thread. A waiting
+/// next() is not cancelled by its own coroutine's cancellation: cancel() the
+/// stream (next() then throws).
 /// Lifetime: destroying the stream cancels an operation still running; the
 /// client may be destroyed first (the operation keeps what it needs).
 class image_stream {
@@ -65,8 +67,8 @@ class image_stream {
     ImagesResponse& response();
 
     /// What the operation said of itself: the response metadata (status,
-    /// request id), attempts, and on failure the detail. Complete once
-    /// next() has returned empty or thrown.
+    /// request id), attempts, and on failure the detail. Read it only once
+    /// next() has returned empty or thrown: the operation writes it until then.
     const diagnostics& diag() const;
 
     /// Ends the operation: its connection is closed at once, and next()

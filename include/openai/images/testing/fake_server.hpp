@@ -63,6 +63,11 @@ struct fault {
         truncated_body,        ///< the normal answer with half its body, then a clean close
         malformed_json,        ///< 200 with a body that is not JSON (`body` if set)
         trickle_body,          ///< the normal answer, its body `chunk` bytes every `interval`
+        // Streamed answers (stream=true); any other answer is sent as it is.
+        stream_error,      ///< `events` events, then an error event (error_type/code/message)
+        stream_reset,      ///< `events` events, then a TCP reset
+        stream_truncated,  ///< `events` events, then half of the next one, then a clean close
+        stream_stall,      ///< `events` events, then nothing more, the connection left open
     };
     kind what = kind::none;
     /// kind::status: the HTTP status (500 if 0); raw_body: 502 if 0.
@@ -77,6 +82,7 @@ struct fault {
     std::chrono::milliseconds latency{0};  ///< wait before replying (any kind, none included)
     std::size_t chunk = 1;                 ///< trickle_body: bytes per write (0 counts as 1)
     std::chrono::milliseconds interval{0};
+    std::size_t events = 0;  ///< the stream_* kinds: events sent whole before the fault
 };
 
 struct server_options {
@@ -93,7 +99,10 @@ struct server_options {
     std::size_t close_after_requests = 0;
     /// Close a kept-alive connection idle for this long (0: never).
     std::chrono::milliseconds idle_close{0};
-    std::chrono::milliseconds latency{0};    ///< added to every request
+    std::chrono::milliseconds latency{0};  ///< added to every request
+    /// The pause before each event of a streamed answer (stream=true): the
+    /// API draws for seconds between partial images.
+    std::chrono::milliseconds stream_interval{20};
     std::size_t threads = 1;                 ///< threads running the server's own io_context
     std::size_t max_image_side = 4096;       ///< generated images are capped to this
     image_fill fill = image_fill::gradient;  ///< what generated images show
@@ -146,7 +155,11 @@ using fault_rule = std::function<fault(const request_record&)>;
 /// variations, as the API. GPT image answers also carry background,
 /// output_format, size, quality and usage. JPEG and WEBP output_format are not
 /// encoded: the bytes are always PNG and the answer's output_format says "png",
-/// the true format. stream=true gets a 400 (no server-sent events).
+/// the true format. stream=true (GPT image models) is answered with server-sent
+/// events (chunked text/event-stream), as the API: for each of the n images,
+/// `partial_images` partial images, each a coarser version of the final one
+/// (the gradient in squares of 2^(partial_images - index) pixels), then its
+/// `.completed` event with usage; each event after stream_interval.
 ///
 /// Every response has x-request-id (req_<n>), openai-processing-ms,
 /// x-ratelimit-limit-requests, x-ratelimit-remaining-requests and

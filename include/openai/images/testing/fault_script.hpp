@@ -42,9 +42,10 @@ struct scripted_fault {
 /// Parses one spec: comma-separated key=value pairs (a `\,` in a value is a
 /// comma, `\\` a backslash). Keys: kind (none, status, raw-body,
 /// reset-before-headers, reset-after-headers, truncated-body, malformed-json,
-/// trickle-body; default none), status, type, code, param, message,
-/// header=Name:Value (repeatable), body, content-type, latency-ms, chunk,
-/// interval-ms; the selector first=K, after=K, every=N or probability=P with
+/// trickle-body, stream-error, stream-reset, stream-truncated, stream-stall;
+/// default none), status, type, code, param, message, header=Name:Value
+/// (repeatable), body, content-type, latency-ms, chunk, interval-ms, events;
+/// the selector first=K, after=K, every=N or probability=P with
 /// seed=S (at most one of the four); path. Throws std::invalid_argument whose
 /// message names the key, its value and what is allowed, for an unknown key, a
 /// bad or repeated value, or a key that does nothing for the kind.
