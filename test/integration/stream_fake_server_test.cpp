@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client_fixture.hpp"
+#include "stream_fixture.hpp"
 
 #include <openai/images.hpp>
 #include <openai/images/testing/fake_server.hpp>
@@ -23,9 +24,7 @@ namespace asio = boost::asio;
 namespace oi = openai::images;
 namespace t = openai::images::testing;
 using namespace std::chrono_literals;
-using client_fixture::contains;
 using client_fixture::options_for;
-using client_fixture::run_one;
 
 t::server_options small_images() {
     t::server_options o;
@@ -54,11 +53,8 @@ struct streaming {
     client_fixture::outcome run(Request req) {
         events.clear();
         diag = {};
-        return run_one(ioc, [&](auto handler) {
-            c.async_stream(
-                std::move(req), [this](oi::ImageStreamEvent& e) { events.push_back(e); }, diag,
-                std::move(handler));
-        });
+        return stream_fixture::run_stream(ioc, c, std::move(req), diag,
+                                          stream_fixture::collect(events));
     }
 
     asio::io_context ioc;
@@ -73,6 +69,14 @@ oi::CreateImageRequest generation(std::int64_t partials, std::int64_t n = 1) {
             .n = n,
             .quality = oi::ImageQuality::low,
             .partial_images = partials};
+}
+
+// A server whose first request gets a stream fault after `events` events.
+t::fault stream_fault(t::fault::kind what, std::size_t events) {
+    t::fault f;
+    f.what = what;
+    f.events = events;
+    return f;
 }
 
 oi::image_info info_of(const oi::ImageStreamEvent& e) {
@@ -165,10 +169,7 @@ BOOST_AUTO_TEST_CASE(an_error_event_after_two_events_fails_with_its_message) {
 
 BOOST_AUTO_TEST_CASE(a_reset_after_the_first_event_is_not_sent_again) {
     t::fake_server server(small_images());
-    t::fault reset;
-    reset.what = t::fault::kind::stream_reset;
-    reset.events = 1;
-    server.push_fault(reset);
+    server.push_fault(stream_fault(t::fault::kind::stream_reset, 1));
     streaming f(server);
     const auto r = f.run(generation(2));
     BOOST_TEST(r.ec.failed());
@@ -179,10 +180,7 @@ BOOST_AUTO_TEST_CASE(a_reset_after_the_first_event_is_not_sent_again) {
 
 BOOST_AUTO_TEST_CASE(an_event_cut_before_any_event_arrived_is_retried) {
     t::fake_server server(small_images());
-    t::fault cut;
-    cut.what = t::fault::kind::stream_truncated;
-    cut.events = 0;
-    server.push_fault(cut);
+    server.push_fault(stream_fault(t::fault::kind::stream_truncated, 0));
     streaming f(server);
     const auto r = f.run(generation(1));
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << ": " << f.diag.message());
@@ -194,10 +192,7 @@ BOOST_AUTO_TEST_CASE(an_event_cut_before_any_event_arrived_is_retried) {
 
 BOOST_AUTO_TEST_CASE(a_stall_after_an_event_hits_the_stream_idle_timeout) {
     t::fake_server server(small_images());
-    t::fault stall;
-    stall.what = t::fault::kind::stream_stall;
-    stall.events = 1;
-    server.push_fault(stall);
+    server.push_fault(stream_fault(t::fault::kind::stream_stall, 1));
     streaming f(server, 2, 300ms);
     const auto r = f.run(generation(2));
     BOOST_TEST(r.ec == oi::client_errc::stream_idle_timeout);

@@ -8,6 +8,7 @@
 
 #include "client_fixture.hpp"
 #include "hostile_server.hpp"
+#include "stream_fixture.hpp"
 
 #include <openai/images.hpp>
 
@@ -116,11 +117,23 @@ struct stream_case {
     client_fixture::outcome stream(oi::CreateImageRequest req = streamed_generation()) {
         events.clear();
         diag = {};
-        return run_one(ioc, [&](auto handler) {
-            c.async_stream(
-                std::move(req), [this](oi::ImageStreamEvent& e) { events.push_back(e); }, diag,
-                std::move(handler));
-        });
+        return stream_fixture::run_stream(ioc, c, std::move(req), diag,
+                                          stream_fixture::collect(events));
+    }
+
+    // The stream with an event function that counts the events and cancels
+    // the operation at the first.
+    client_fixture::outcome cancelled_at_first_event(std::size_t& seen) {
+        asio::cancellation_signal cancel;
+        return stream_fixture::run_stream(
+            ioc, c, streamed_generation(), diag,
+            [&](oi::ImageStreamEvent&) {
+                ++seen;
+                cancel.emit(asio::cancellation_type::terminal);
+            },
+            [&](auto handler) {
+                return asio::bind_cancellation_slot(cancel.slot(), std::move(handler));
+            });
     }
 
     asio::io_context ioc;
@@ -312,17 +325,8 @@ BOOST_AUTO_TEST_CASE(cancelling_mid_stream_closes_the_connection_at_once) {
     h::server s({.head = sse_head + chunk(partial_event(p0, 0)), .end = h::ending::keep_open},
                 h::tls_mode::server);
     stream_case f(s);
-    asio::cancellation_signal cancel;
     std::size_t seen = 0;
-    const auto r = run_one(f.ioc, [&](auto handler) {
-        f.c.async_stream(
-            streamed_generation(),
-            [&](oi::ImageStreamEvent&) {
-                ++seen;
-                cancel.emit(asio::cancellation_type::terminal);
-            },
-            f.diag, asio::bind_cancellation_slot(cancel.slot(), std::move(handler)));
-    });
+    const auto r = f.cancelled_at_first_event(seen);
     BOOST_TEST(r.ec == asio::error::operation_aborted);
     BOOST_TEST(seen == 1u);
     const auto stats = f.c.stats();
@@ -371,17 +375,8 @@ BOOST_AUTO_TEST_CASE(no_event_is_delivered_after_a_cancellation_from_the_event_f
     // when the function cancels.
     h::server s({.head = whole_stream(), .end = h::ending::keep_open}, h::tls_mode::server);
     stream_case f(s);
-    asio::cancellation_signal cancel;
     std::size_t seen = 0;
-    const auto r = run_one(f.ioc, [&](auto handler) {
-        f.c.async_stream(
-            streamed_generation(),
-            [&](oi::ImageStreamEvent&) {
-                ++seen;
-                cancel.emit(asio::cancellation_type::terminal);
-            },
-            f.diag, asio::bind_cancellation_slot(cancel.slot(), std::move(handler)));
-    });
+    const auto r = f.cancelled_at_first_event(seen);
     BOOST_TEST(r.ec == asio::error::operation_aborted);
     BOOST_TEST(seen == 1u);
     BOOST_TEST(f.c.stats().open_connections == 0u);
@@ -394,15 +389,11 @@ BOOST_AUTO_TEST_CASE(an_event_function_that_throws_ends_the_stream_with_its_erro
                 h::tls_mode::server);
     stream_case f(s);
     std::size_t seen = 0;
-    const auto r = run_one(f.ioc, [&](auto handler) {
-        f.c.async_stream(
-            streamed_generation(),
-            [&](oi::ImageStreamEvent&) {
-                ++seen;
-                throw std::runtime_error("disk full");
-            },
-            f.diag, std::move(handler));
-    });
+    const auto r = stream_fixture::run_stream(f.ioc, f.c, streamed_generation(), f.diag,
+                                              [&](oi::ImageStreamEvent&) {
+                                                  ++seen;
+                                                  throw std::runtime_error("disk full");
+                                              });
     BOOST_TEST(r.ec == boost::system::errc::io_error);
     BOOST_TEST(f.diag.message() == "disk full");
     BOOST_TEST(seen == 1u);
