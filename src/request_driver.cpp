@@ -227,8 +227,8 @@ void request_run::exchanged(bool cancelled) {
     lease_.give_back(!r.ec && r.keep_alive);
     ev_.outcome = request_outcome::exchanged;
     ev_.cancelled = cancelled;
-    ev_.delivered = handler_.delivered();
     if (r.ec) {
+        ev_.delivered = handler_.delivered();
         if (const auto own = handler_.own_failure(diag_)) {
             ev_.ec = own;
             return;
@@ -244,7 +244,7 @@ void request_run::exchanged(bool cancelled) {
     if (recorded)
         record(r);
     ev_.ec = handler_.finish(r, diag_);
-    ev_.delivered = handler_.delivered();  // a whole answer may make it so
+    ev_.delivered = handler_.delivered();  // after finish(): a whole answer makes it so
     if (ev_.ec) {
         if (!recorded)
             record(r);
