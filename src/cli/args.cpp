@@ -148,7 +148,9 @@ void store(cli_args& a, const flag_spec& f, std::string_view value) {
 }
 
 void set_switch(cli_args& a, const flag_spec& f) {
-    if (f.name == "--no-validate")
+    if (!f.field.empty())
+        a.fields[json::string_view(f.field.data(), f.field.size())] = true;  // --stream
+    else if (f.name == "--no-validate")
         a.no_validate = true;
     else if (f.name == "--quiet")
         a.quiet = true;
@@ -190,6 +192,10 @@ void check_required(cli_args& a) {
     const auto has = [&](std::string_view field) {
         return a.fields.contains(json::string_view(field.data(), field.size()));
     };
+    // Partial images exist only in a stream: without --stream the flag would
+    // be sent and silently have no effect.
+    if (has("partial_images") && !has("stream"))
+        fail(a.cmd, "--partial-images applies only with --stream");
     switch (a.cmd) {
         case command::generate:
             if (!has("prompt"))

@@ -19,16 +19,6 @@ key=sk-test-key
 rm -rf "$work"
 mkdir -p "$work"
 
-server_pid=""
-fault_pid=""
-cleanup() {
-  for pid in $server_pid $fault_pid; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-
 fail() {
   echo "FAIL: $*" >&2
   for f in "$work"/*.out "$work"/*.err; do
@@ -37,18 +27,12 @@ fail() {
   exit 1
 }
 
-# Port 0: the server picks a free one and prints "listening on https://127.0.0.1:PORT/v1".
-"$server" --tls --port 0 --api-key "$key" --cert-dir "$work/pki" --log-requests "$work/requests.jsonl" \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening on \(https:\/\/127\.0\.0\.1:[0-9][0-9]*\/v1\)$/\1/p' "$work/server.out")
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "fake-openai-server exited"
-  sleep 0.1
-done
-[ -n "$url" ] || fail "fake-openai-server did not print its URL"
+. "$(dirname "$0")/test_server.sh"
+trap stop_fake_servers EXIT
+
+start_fake_server server "$server" --tls --api-key "$key" --cert-dir "$work/pki" \
+  --log-requests "$work/requests.jsonl"
+url=$server_url
 [ -f "$work/pki/ca.pem" ] || fail "no CA file"
 echo "fake server at $url"
 
@@ -156,18 +140,8 @@ grep -q "bad.jsonl:3: not JSON" "$work/run3.err" || fail "invalid JSON Lines: li
 # A url image that cannot be downloaded (the server answers the generation,
 # then 404 to every later request): the request succeeded, its save failed,
 # and the summary says both without contradiction; exit 1.
-"$server" --plain --port 0 --api-key "$key" --fault kind=status,status=404,after=1 \
-  >"$work/fault-server.out" 2>"$work/fault-server.err" &
-fault_pid=$!
-plain_url=""
-for _ in $(seq 1 100); do
-  plain_url=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9][0-9]*\/v1\)$/\1/p' \
-    "$work/fault-server.out")
-  [ -n "$plain_url" ] && break
-  kill -0 "$fault_pid" 2>/dev/null || fail "the second fake-openai-server exited"
-  sleep 0.1
-done
-[ -n "$plain_url" ] || fail "the second fake-openai-server did not print its URL"
+start_fake_server fault-server "$server" --plain --api-key "$key" --fault kind=status,status=404,after=1
+plain_url=$server_url
 rc=0
 "$cli" generate --prompt "a fox" --model dall-e-2 --size 256x256 --response-format url \
   --out "$work/out6" --base-url "$plain_url" --api-key "$key" --retries 0 \

@@ -112,6 +112,13 @@ flag_spec request_flag(std::string_view field, std::string_view metavar, kind k,
             .values_note = values_note};
 }
 
+// The flags of streaming: generate and edit only, because a batch's requests
+// do not stream (their images are saved as each request completes).
+flag_spec streamed_flag(flag_spec f) {
+    f.commands &= gen | edt;
+    return f;
+}
+
 }  // namespace
 
 const std::vector<flag_spec>& flags() {
@@ -166,9 +173,14 @@ const std::vector<flag_spec>& flags() {
         request_flag("input_fidelity", "FIDELITY", kind::choice,
                      "how closely to match the input images' features (GPT image models)",
                      values_of<oi::InputFidelity>()),
-        request_flag("partial_images", "0-3", kind::integer,
-                     "partial images to stream (only with streaming, which this tool does not "
-                     "do yet)"),
+        streamed_flag(
+            request_flag("stream", "", kind::none,
+                         "stream the image as it is drawn (GPT image models): each "
+                         "partial image is saved as it arrives, as STEM.partial-INDEX.ext "
+                         "beside the final image, and counted in the progress line")),
+        streamed_flag(request_flag("partial_images", "0-3", kind::integer,
+                                   "partial images to stream before the final one, with --stream "
+                                   "(default 0: the final image only)")),
         request_flag("user", "ID", kind::text,
                      "an identifier of your end user, for the API's abuse monitoring"),
 

@@ -210,6 +210,8 @@ void describe_job(job& j, std::string_view operation, const json::object& fields
     j.key = request_key(operation, fields);
     const json::value* m = fields.if_contains("model");
     j.model_given = m && m->is_string() && !m->get_string().empty();
+    const json::value* s = fields.if_contains("stream");
+    j.streams = operation != "variation" && s && s->is_bool() && s->get_bool();
 }
 
 struct line_errors {
@@ -357,6 +359,14 @@ bool load_jobs(const cli_args& args, std::vector<job>& out, std::string& error) 
         json::object merged = defaults_for(operation, args.fields);
         for (const auto& kv : fields)
             merged[kv.key()] = kv.value();
+        if (const json::value* s = merged.if_contains("stream");
+            s && s->is_bool() && s->get_bool()) {
+            errors.add(number,
+                       "\"stream\": a batch does not stream (each request's images are "
+                       "saved as it completes); stream one request with generate --stream "
+                       "or edit --stream");
+            continue;
+        }
         if (!make_request(operation, merged, j.request, why)) {
             errors.add(number, why);
             continue;

@@ -21,6 +21,7 @@ struct job {
     std::size_t line = 0;      ///< line of the prompts file (from 1); 0 for a single request
     std::string key{};         ///< request_key() of what the line asks for (the manifest's)
     bool model_given = false;  ///< false: the server chooses the model
+    bool streams = false;      ///< stream=true: partial images are saved as they arrive
 };
 
 /// The flag of a request field: "output_format" gives "--output-format".

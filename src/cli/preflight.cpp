@@ -157,6 +157,25 @@ std::map<std::string, std::vector<std::string>> images_by_stem(const fs::path& d
     return out;
 }
 
+// The partial images a stream of `stem` would write: "image.partial-0.png",
+// or "image-2.partial-0.png" for the second image of n > 1 (their stems are
+// "image.partial" and "image-2.partial").
+template <class Map>
+auto find_partials(const Map& existing, const std::string& stem) {
+    for (auto it = existing.begin(); it != existing.end(); ++it) {
+        const std::string_view key = it->first;
+        if (!key.starts_with(stem) || !key.ends_with(".partial"))
+            continue;
+        const std::string_view middle =
+            key.substr(stem.size(), key.size() - stem.size() - std::string_view(".partial").size());
+        if (middle.empty() || (middle.size() > 1 && middle.front() == '-' &&
+                               std::all_of(middle.begin() + 1, middle.end(),
+                                           [](char c) { return c >= '0' && c <= '9'; })))
+            return it;
+    }
+    return existing.end();
+}
+
 }  // namespace
 
 bool plan_run(const cli_args& args, std::vector<job> jobs, run_plan& out, std::string& error) {
@@ -184,7 +203,9 @@ bool plan_run(const cli_args& args, std::vector<job> jobs, run_plan& out, std::s
             ++out.skipped;
             continue;
         }
-        const auto it = existing.find(j.stem);
+        auto it = existing.find(j.stem);
+        if (it == existing.end() && j.streams)
+            it = find_partials(existing, j.stem);
         // Files of a line the manifest does not have done are what a killed
         // run left of that same line (resuming), unless the line changed.
         const bool changed = rec && rec->key != j.key;

@@ -15,7 +15,8 @@ double progress_reporter::rate(std::size_t saved, double seconds) noexcept {
 }
 
 std::string progress_reporter::render(const oi::batch_progress& p, std::size_t saved,
-                                      double seconds, bool bar, clock::time_point now) {
+                                      double seconds, bool bar, clock::time_point now,
+                                      std::size_t partials) {
     std::string out;
     const std::size_t done = p.done();
     if (bar) {
@@ -31,7 +32,8 @@ std::string progress_reporter::render(const oi::batch_progress& p, std::size_t s
     out += std::to_string(done) + "/" + std::to_string(p.total) + " ok " +
            std::to_string(p.succeeded) + " failed " + std::to_string(p.failed) + " in flight " +
            std::to_string(p.in_flight) + " retrying " + std::to_string(p.retrying) + " saved " +
-           std::to_string(saved) + tail;
+           std::to_string(saved) + (partials > 0 ? " partials " + std::to_string(partials) : "") +
+           tail;
     if (p.paused_until > now) {
         const auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(p.paused_until - now).count();
@@ -42,7 +44,8 @@ std::string progress_reporter::render(const oi::batch_progress& p, std::size_t s
     return out;
 }
 
-void progress_reporter::update(const oi::batch_progress& p, std::size_t saved) {
+void progress_reporter::update(const oi::batch_progress& p, std::size_t saved,
+                               std::size_t partials) {
     if (quiet_)
         return;
     const auto now = clock::now();
@@ -51,21 +54,23 @@ void progress_reporter::update(const oi::batch_progress& p, std::size_t saved) {
     if (!terminal_) {
         // A line when images were saved or a request failed: a success shows
         // with its save, an instant later, not twice.
-        if (p.failed > last_failed_ || saved > last_saved_) {
+        if (p.failed > last_failed_ || saved > last_saved_ || partials > last_partials_) {
             last_failed_ = p.failed;
             last_saved_ = saved;
-            os_ << render(p, saved, seconds, false, now) << '\n' << std::flush;
+            last_partials_ = partials;
+            os_ << render(p, saved, seconds, false, now, partials) << '\n' << std::flush;
         }
         return;
     }
     // Redraw at most every 50 ms, and at every completion and save.
-    if (drawn_ && done == last_done_ && saved == last_saved_ &&
+    if (drawn_ && done == last_done_ && saved == last_saved_ && partials == last_partials_ &&
         now - last_draw_ < std::chrono::milliseconds(50))
         return;
     last_done_ = done;
     last_saved_ = saved;
+    last_partials_ = partials;
     last_draw_ = now;
-    std::string line = render(p, saved, seconds, true, now);
+    std::string line = render(p, saved, seconds, true, now, partials);
     const std::size_t width = line.size();
     if (width < last_width_)
         line.append(last_width_ - width, ' ');  // wipe what the longer line left

@@ -1,5 +1,6 @@
 #include "run.hpp"
 
+#include "partials.hpp"
 #include "preflight.hpp"
 #include "progress.hpp"
 
@@ -24,6 +25,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <variant>
 
 namespace openai_images_cli {
 
@@ -57,9 +60,18 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
 
+// "out/image.png (1024x1024 png, 1234 bytes)"
+std::string describe_saved(const oi::saved_image& s) {
+    std::string out = s.path.string() + " (";
+    if (s.width > 0)
+        out += std::to_string(s.width) + 'x' + std::to_string(s.height) + ' ';
+    return out + std::string(format_name(s.format)) + ", " + std::to_string(s.bytes) + " bytes)";
+}
+
 // One run on one single-threaded io_context: each request's images are saved
 // (and recorded in the batch's manifest) as soon as it completes, and freed,
-// while the others are still in flight.
+// while the others are still in flight. A streamed request (generate or edit
+// with --stream) also saves each partial image as it arrives.
 class runner {
   public:
     runner(asio::io_context& ioc, oi::client& c, const cli_args& args, run_plan plan)
@@ -73,6 +85,8 @@ class runner {
 
     void start() {
         signals_.async_wait([this](const oi::error_code& ec, int) { on_signal(ec); });
+        if (plan_.jobs.size() == 1 && plan_.jobs.front().streams && start_stream())
+            return;
 
         // The requests move into the batch: a job keeps its name and line.
         std::vector<oi::batch_request> requests;
@@ -100,7 +114,7 @@ class runner {
     int exit_code() const {
         if (interrupted_)
             return 130;
-        return failed_requests_ == 0 && failed_saves_ == 0 ? 0 : 1;
+        return failed_requests_ == 0 && failed_saves_ == 0 && failed_partials_ == 0 ? 0 : 1;
     }
 
   private:
@@ -123,6 +137,72 @@ class runner {
         if (!batch_done_)
             cancel_.emit(asio::cancellation_type::terminal);
         signals_.async_wait([this](const oi::error_code& e, int) { on_signal(e); });
+    }
+
+    // The one request of generate or edit --stream, through async_stream:
+    // false when it is not an operation that streams (then it runs as a batch).
+    bool start_stream() {
+        return std::visit(
+            [this](auto& req) {
+                using request_type = std::decay_t<decltype(req)>;
+                if constexpr (oi::streaming_operation<request_type>) {
+                    partials_.emplace(args_.out_dir, plan_.jobs.front().stem, req.n && *req.n > 1);
+                    last_.total = 1;
+                    last_.in_flight = 1;
+                    progress_.update(last_, images_);
+                    client_.async_stream(
+                        std::move(req), [this](oi::ImageStreamEvent& e) { on_event(e); },
+                        stream_diag_,
+                        asio::bind_cancellation_slot(
+                            cancel_.slot(), asio::bind_executor(ioc_, [this](oi::error_code ec,
+                                                                             oi::ImagesResponse r) {
+                                on_streamed(ec, std::move(r));
+                            })));
+                    return true;
+                } else {
+                    return false;
+                }
+            },
+            plan_.jobs.front().request);
+    }
+
+    // Each event of the stream, on this io_context's thread. A partial image
+    // is written before the next event is read; a completed event's image is
+    // saved with the response, as every request's images are.
+    void on_event(const oi::ImageStreamEvent& e) {
+        if (!e.partial_image_index)
+            return;
+        oi::saved_image saved;
+        oi::diagnostics diag;
+        if (const auto ec = partials_->save(e, saved, diag)) {
+            // A draft that could not be written: the final image may still be.
+            ++failed_partials_;
+            progress_.finish();
+            std::cerr << "openai-images: " << label(0)
+                      << ": cannot save a partial image: " << describe_error(ec, diag) << '\n';
+            return;
+        }
+        ++partials_saved_;
+        if (!args_.quiet) {
+            progress_.finish();
+            std::cout << "partial " << describe_saved(saved) << '\n' << std::flush;
+        }
+        progress_.update(last_, images_, partials_saved_);
+    }
+
+    void on_streamed(oi::error_code ec, oi::ImagesResponse response) {
+        last_.in_flight = 0;
+        if (ec) {
+            last_.failed = 1;
+        } else {
+            last_.succeeded = 1;
+            last_.images = response.data.size();
+        }
+        progress_.update(last_, images_, partials_saved_);
+        oi::batch_result result{ec, std::move(response), std::move(stream_diag_)};
+        on_result(0, result);
+        batch_done_ = true;
+        maybe_finish();
     }
 
     // On the batch's strand, which is this io_context's only thread.
@@ -166,10 +246,7 @@ class runner {
         if (!args_.quiet) {
             progress_.finish();
             for (const auto& s : saved) {
-                std::cout << "saved " << s.path.string() << " (";
-                if (s.width > 0)
-                    std::cout << s.width << 'x' << s.height << ' ';
-                std::cout << format_name(s.format) << ", " << s.bytes << " bytes)\n";
+                std::cout << "saved " << describe_saved(s) << '\n';
             }
             std::cout << std::flush;
         }
@@ -189,7 +266,7 @@ class runner {
         if (!record(i, why.empty(), std::move(files), meta.request_id, meta.usage, why) &&
             why.empty())
             ++failed_saves_;  // saved, but a rerun would not know it
-        progress_.update(last_, images_);
+        progress_.update(last_, images_, partials_saved_);
         maybe_finish();
     }
 
@@ -230,8 +307,15 @@ class runner {
         if (failed_saves_ > 0)
             std::cout << "; the images of " << plural(failed_saves_, "request", "requests")
                       << " not saved";
-        std::cout << '\n'
-                  << "  seconds   " << fixed(seconds, 2) << '\n'
+        std::cout << '\n';
+        if (partials_)
+            std::cout << "  partials  "
+                      << plural(partials_saved_, "partial image", "partial images") << " saved"
+                      << (failed_partials_ > 0
+                              ? ", " + std::to_string(failed_partials_) + " not saved"
+                              : std::string())
+                      << '\n';
+        std::cout << "  seconds   " << fixed(seconds, 2) << '\n'
                   << "  images/s  " << fixed(progress_reporter::rate(images_, seconds), 2)
                   << " (saved per second)\n"
                   << "  retries   " << client_.stats().retries << '\n';
@@ -256,6 +340,10 @@ class runner {
     std::size_t failed_requests_ = 0;
     std::size_t failed_saves_ = 0;
     std::size_t cancelled_ = 0;
+    std::optional<partial_saver> partials_{};  ///< a streamed request's
+    oi::diagnostics stream_diag_{};
+    std::size_t partials_saved_ = 0;
+    std::size_t failed_partials_ = 0;
     bool interrupted_ = false;
     bool batch_done_ = false;
     bool finished_ = false;

@@ -49,6 +49,27 @@ if(OPENAI_IMAGES_BASH)
   set_tests_properties(cli.batch_fake_server PROPERTIES LABELS cli TIMEOUT 180)
 endif()
 
+# generate and edit --stream: partial images saved as they arrive, a reset
+# mid-stream, and the refusals before sending.
+if(OPENAI_IMAGES_BASH)
+  add_test(NAME cli.stream_fake_server
+           COMMAND ${OPENAI_IMAGES_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/stream_test.sh
+                   $<TARGET_FILE:openai_images_cli> $<TARGET_FILE:fake-openai-server>
+                   ${CMAKE_CURRENT_BINARY_DIR}/stream-test)
+  set_tests_properties(cli.stream_fake_server PROPERTIES LABELS cli TIMEOUT 120
+                       PASS_REGULAR_EXPRESSION "cli stream test ok")
+endif()
+
+# The flags of streaming belong to generate and edit, and --partial-images
+# only means something with --stream.
+openai_images_cli_check(NAME stream_not_for_batch ARGS "batch|--prompts|p.txt|--stream" RC 2
+  MATCH "--stream is not a flag of batch [(]it is a flag of generate, edit[)]")
+openai_images_cli_check(NAME stream_not_for_variation ARGS "variation|--image|a.png|--stream" RC 2
+  MATCH "--stream is not a flag of variation")
+openai_images_cli_check(NAME partial_images_without_stream
+  ARGS "generate|--prompt|x|--partial-images|2" RC 2
+  MATCH "--partial-images applies only with --stream")
+
 # kill -9 in the middle of a batch at several points, then the same command:
 # nothing saved is lost or broken, and no line already done is sent again.
 find_package(Python3 COMPONENTS Interpreter)

@@ -105,7 +105,8 @@ constexpr std::string_view prompts_help =
     "              fields a line leaves out (where the line's operation takes them)\n";
 
 constexpr std::string_view tail_help =
-    "\nprogress goes to stderr (a bar on a terminal, else one line per completed request),\n"
+    "\nprogress goes to stderr (a bar on a terminal, else one line per completed request,\n"
+    "and per partial image saved with --stream),\n"
     "the saved files and a summary (requests, saves, seconds, images/s, retries) to stdout;\n"
     "images/s is everywhere the images saved per second since the start.\n"
     "\nenvironment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID,\n"
@@ -141,14 +142,19 @@ std::string usage_text(command c) {
             out +=
                 "usage: openai-images generate --prompt TEXT [flags]\n"
                 "\ncreates images from a prompt (POST /images/generations) and saves them to "
-                "--out.\n";
+                "--out.\nWith --stream (GPT image models) the partial images are saved as they "
+                "arrive:\n  openai-images generate --prompt \"a sea otter\" --model gpt-image-1.5 "
+                "--stream --partial-images 2\nsaves out/image.partial-0.png, "
+                "out/image.partial-1.png, then out/image.png.\n";
             break;
         case command::edit:
             out +=
                 "usage: openai-images edit --image FILE [--image FILE]... --prompt TEXT "
                 "[--mask FILE] [flags]\n"
                 "\nedits or extends images from a prompt (POST /images/edits) and saves the "
-                "results\nto --out. Files are streamed from disk.\n";
+                "results\nto --out. Files are streamed from disk. With --stream the partial "
+                "images are saved\nas they arrive (out/image.partial-0.png...), then the final "
+                "one.\n";
             break;
         case command::variation:
             out +=
