@@ -1,20 +1,31 @@
-// An HTTP server that generates images on demand: GET /image?prompt=... answers
-// with the PNG. Every connection of every visitor shares ONE client, so all of
-// them share its pool of keep-alive connections to the API, its limits and
-// its statistics. The io_context runs on several threads; each HTTP
-// connection runs on its own strand and the client is safe to call from any.
+// An HTTP server that generates images on demand, for browsers and programs:
+//   GET /                      a page that draws a prompt, showing each partial image
+//                              as it arrives (the picture sharpens in place)
+//   GET /stream?prompt=...     the same as server-sent events: "partial" for each
+//        [&partial_images=0-3] partial image, then "final" (or "failure")
+//   GET /image?prompt=...      the finished PNG
+//   GET /stats                 the shared client's statistics, as JSON
+// Every connection of every visitor shares ONE client, so all of them share
+// its pool of keep-alive connections to the API, its limits and its
+// statistics. The io_context runs on several threads; each HTTP connection
+// runs on its own strand and the client is safe to call from any.
 //
 //   ./image_server [port]             serve on 127.0.0.1:port (default 0: any free port)
+//   open 'http://127.0.0.1:PORT/?prompt=a+sea+otter'
 //   curl -o otter.png 'http://127.0.0.1:PORT/image?prompt=a+sea+otter'
 //   ./image_server --self-test N      serve, fetch N images from itself at once, check, exit
 //
 // Configuration (read by client_options::from_env()): OPENAI_API_KEY, OPENAI_BASE_URL,
 // and OPENAI_IMAGES_CA_FILE, a PEM file of CAs to trust instead of the system's.
+#include "image_server_page.hpp"
+
 #include <openai/images.hpp>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/url/parse.hpp>
 
 #include <atomic>
@@ -22,6 +33,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -49,23 +61,67 @@ response_t reply(const request_t& req, http::status status, std::string_view typ
     return res;
 }
 
-// One visitor's request. `req` lives in the session, which awaits this at once.
-asio::awaitable<response_t> answer(const request_t& req, oi::client& client) {
-    const auto target = boost::urls::parse_origin_form(req.target());
-    if (req.method() != http::verb::get || !target || target->path() != "/image")
-        co_return reply(req, http::status::not_found, "text/plain", "try GET /image?prompt=...\n");
-    const auto params = target->params();  // decoded, '+' as space
-    const auto prompt = params.find("prompt");
-    if (prompt == params.end() || (*prompt).value.empty())
-        co_return reply(req, http::status::bad_request, "text/plain", "?prompt= is required\n");
+// A GET's path and its query parameters (decoded, '+' as space).
+struct target_t {
+    std::string path;
+    std::string prompt;
+    std::string partial_images;
+};
 
-    const oi::CreateImageRequest generation{
-        .prompt = (*prompt).value,
+std::optional<target_t> parse_target(const request_t& req) {
+    const auto target = boost::urls::parse_origin_form(req.target());
+    if (req.method() != http::verb::get || !target)
+        return std::nullopt;
+    target_t out{target->path(), {}, {}};
+    for (const auto& param : target->params()) {
+        if (param.key == "prompt")
+            out.prompt = param.value;
+        else if (param.key == "partial_images")
+            out.partial_images = param.value;
+    }
+    return out;
+}
+
+// The generation every route asks for: small and quick.
+oi::CreateImageRequest generation_of(std::string prompt) {
+    return {
+        .prompt = std::move(prompt),
         .model = oi::ImageModel::gpt_image_1_mini,
         .quality = oi::ImageQuality::low,
         .output_format = oi::ImageOutputFormat::png,
         .size = oi::ImageSize::s1024x1024,
     };
+}
+
+// Writes a whole response. Returns whether the connection is kept.
+asio::awaitable<bool> write_reply(beast::tcp_stream& stream, response_t res) {
+    stream.expires_after(30s);
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    co_return !ec && res.keep_alive();
+}
+
+// One visitor's request. `req` lives in the session, which awaits this at once.
+asio::awaitable<response_t> answer(const request_t& req, oi::client& client) {
+    const auto target = parse_target(req);
+    if (target && target->path == "/")
+        co_return reply(req, http::status::ok, "text/html; charset=utf-8",
+                        std::string(image_server_page));
+    if (target && target->path == "/stats") {
+        const oi::client_stats stats = client.stats();
+        co_return reply(req, http::status::ok, "application/json",
+                        boost::json::serialize(
+                            boost::json::object{{"requests", stats.requests},
+                                                {"connections_opened", stats.connections_opened},
+                                                {"connections_reused", stats.connections_reused},
+                                                {"open_connections", stats.open_connections}}));
+    }
+    if (!target || target->path != "/image")
+        co_return reply(req, http::status::not_found, "text/plain",
+                        "try GET /, /stream?prompt=..., /image?prompt=... or /stats\n");
+    if (target->prompt.empty())
+        co_return reply(req, http::status::bad_request, "text/plain", "?prompt= is required\n");
+
+    const oi::CreateImageRequest generation = generation_of(target->prompt);
     oi::diagnostics diag;
     // (The request is named: GCC 12, unlike GCC 13+ and Clang, miscompiles a
     // temporary inside co_await.)
@@ -82,6 +138,89 @@ asio::awaitable<response_t> answer(const request_t& req, oi::client& client) {
     co_return reply(req, http::status::ok, "image/png", std::string(png.begin(), png.end()));
 }
 
+// One server-sent event: `data` is one line of JSON.
+std::string sse(std::string_view event, const boost::json::object& data) {
+    return "event: " + std::string(event) + "\ndata: " + boost::json::serialize(data) + "\n\n";
+}
+
+// Writes `text` as one chunk of the event stream. Returns false when the
+// visitor is gone.
+asio::awaitable<bool> send_chunk(beast::tcp_stream& stream, const std::string& text) {
+    stream.expires_after(30s);  // the write only: the image may take minutes between events
+    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)),
+                                              asio::as_tuple(asio::use_awaitable));
+    stream.expires_never();
+    co_return !ec;
+}
+
+// GET /stream: relays the stream of one generation to the visitor as it
+// comes, each image still base64 as the API sent it (the client was told not
+// to decode). Returns false when the connection cannot be kept.
+asio::awaitable<bool> relay(beast::tcp_stream& stream, const request_t& req, oi::client& client) {
+    const auto target = parse_target(req);
+    std::int64_t partials = 3;
+    if (!target->partial_images.empty() &&
+        (std::from_chars(target->partial_images.data(),
+                         target->partial_images.data() + target->partial_images.size(), partials)
+                 .ec != std::errc{} ||
+         partials < 0 || partials > 3)) {
+        response_t res = reply(req, http::status::bad_request, "text/plain",
+                               "?partial_images=" + target->partial_images + ": expected 0 to 3\n");
+        co_return co_await write_reply(stream, std::move(res));
+    }
+    if (target->prompt.empty()) {
+        response_t res =
+            reply(req, http::status::bad_request, "text/plain", "?prompt= is required\n");
+        co_return co_await write_reply(stream, std::move(res));
+    }
+
+    http::response<http::empty_body> head{http::status::ok, req.version()};
+    head.set(http::field::content_type, "text/event-stream");
+    head.set(http::field::cache_control, "no-cache");
+    head.keep_alive(req.keep_alive());
+    head.chunked(true);
+    http::response_serializer<http::empty_body> serializer{head};
+    stream.expires_after(30s);
+    auto [ec, n] =
+        co_await http::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
+    if (ec)
+        co_return false;
+
+    oi::CreateImageRequest generation = generation_of(target->prompt);
+    generation.partial_images = partials;
+    // The operation starts now; destroying `events` (the visitor left) cancels it.
+    oi::image_stream events = client.stream(generation);
+    std::string last;  // the final event, or the failure
+    try {
+        while (std::optional<oi::ImageStreamEvent> e = co_await events.next()) {
+            const std::string format = e->output_format ? e->output_format->value() : "png";
+            boost::json::object data{{"output_format", format}, {"b64_json", e->b64_json}};
+            if (e->partial_image_index) {
+                data["index"] = *e->partial_image_index;
+                const std::string text = sse("partial", data);
+                if (!co_await send_chunk(stream, text))
+                    co_return false;
+            } else {
+                if (e->usage)
+                    data["usage"] = boost::json::value_from(*e->usage);
+                last = sse("final", data);
+            }
+        }
+        if (last.empty())
+            last = sse("failure", {{"message", "the stream ended without an image"}});
+    } catch (const std::exception& failure) {
+        // An API error (an error event among them) or a network one; the key
+        // is never in it.
+        last = sse("failure", {{"message", failure.what()}});
+    }
+    if (!co_await send_chunk(stream, last))
+        co_return false;
+    stream.expires_after(30s);
+    std::tie(ec, n) = co_await asio::async_write(stream, http::make_chunk_last(),
+                                                 asio::as_tuple(asio::use_awaitable));
+    co_return !ec && req.keep_alive();
+}
+
 // One HTTP connection: requests answered one after another (keep-alive).
 asio::awaitable<void> session(tcp::socket socket, oi::client& client) {
     beast::tcp_stream stream(std::move(socket));
@@ -93,11 +232,16 @@ asio::awaitable<void> session(tcp::socket socket, oi::client& client) {
             co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
         if (ec)
             break;  // closed by the visitor, idle too long, or not HTTP
-        response_t res = co_await answer(req, client);
-        stream.expires_after(30s);
-        std::tie(ec, n) =
-            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-        if (ec || !res.keep_alive())
+        stream.expires_never();
+        const auto target = parse_target(req);
+        bool keep = false;
+        if (target && target->path == "/stream") {
+            keep = co_await relay(stream, req, client);
+        } else {
+            response_t res = co_await answer(req, client);
+            keep = co_await write_reply(stream, std::move(res));
+        }
+        if (!keep)
             break;
     }
     beast::error_code ignored;
@@ -159,6 +303,8 @@ int main(int argc, char** argv) {
         auto options = oi::client_options::from_env();
         // The io_context runs on several threads: spread the client's work over them.
         options.strand_per_operation = true;
+        // Images go to browsers as base64 (data: URLs): keep them as the API sent them.
+        options.decode_b64_json = false;
         oi::client client(ioc.get_executor(), options);  // the one shared client
         auto listen_strand = asio::make_strand(ioc);
         tcp::acceptor acceptor(
@@ -181,7 +327,8 @@ int main(int argc, char** argv) {
                                });
             }
         } else {
-            std::cout << "serving http://127.0.0.1:" << bound << "/image?prompt=..." << std::endl;
+            std::cout << "serving http://127.0.0.1:" << bound
+                      << "/ (the page; also /stream, /image and /stats)" << std::endl;
             signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
         }
 
