@@ -19,14 +19,6 @@ key=sk-test-key
 rm -rf "$work"
 mkdir -p "$work"
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.out "$work"/*.err; do
-    [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
-  done
-  exit 1
-}
-
 . "$(dirname "$0")/test_server.sh"
 trap stop_fake_servers EXIT
 
@@ -36,9 +28,6 @@ url=$server_url
 [ -f "$work/pki/ca.pem" ] || fail "no CA file"
 echo "fake server at $url"
 
-is_png() {
-  [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
-}
 
 common=(--base-url "$url" --ca-file "$work/pki/ca.pem" --api-key "$key" --concurrency 4)
 

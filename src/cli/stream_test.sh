@@ -21,20 +21,9 @@ key=sk-test-key
 rm -rf "$work"
 mkdir -p "$work"
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.out "$work"/*.err; do
-    [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
-  done
-  exit 1
-}
-
 . "$(dirname "$0")/test_server.sh"
 trap stop_fake_servers EXIT
 
-is_png() {
-  [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
-}
 sent() { if [ -f "$work/requests.jsonl" ]; then wc -l <"$work/requests.jsonl"; else echo 0; fi; }
 
 start_fake_server server "$server" --plain --api-key "$key" --stream-interval-ms 5 \

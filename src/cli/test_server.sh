@@ -1,8 +1,22 @@
-# Sourced by the tool's shell tests: starts fake-openai-server on 127.0.0.1
-# (port 0: the server picks a free one) and waits for the URL it prints.
-#   start_fake_server NAME SERVER ARGS...  sets server_url, adds the pid to
-#   server_pids (killed by stop_fake_servers, which the caller traps on EXIT).
-# Needs $work and a fail function.
+# Sourced by the tool's shell tests, which set $work first:
+#   fail MESSAGE        prints it and every *.out and *.err of $work, exits 1;
+#   is_png FILE         whether FILE starts with the PNG signature;
+#   start_fake_server NAME SERVER ARGS...  starts fake-openai-server on
+#                       127.0.0.1 (port 0: it picks a free one), waits for the
+#                       URL it prints and sets server_url; stop_fake_servers
+#                       (which the caller traps on EXIT) stops them all.
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$work"/*.out "$work"/*.err; do
+    [ -f "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
+  done
+  exit 1
+}
+
+is_png() {
+  [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
+}
 
 server_pids=""
 
