@@ -94,7 +94,7 @@ oi::CreateImageRequest generation_of(std::string prompt) {
 }
 
 // Writes a whole response. Returns whether the connection is kept.
-asio::awaitable<bool> write_reply(beast::tcp_stream& stream, response_t res) {
+asio::awaitable<bool> write_reply(beast::tcp_stream& stream, response_t& res) {
     stream.expires_after(30s);
     auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     co_return !ec && res.keep_alive();
@@ -147,8 +147,9 @@ std::string sse(std::string_view event, const boost::json::object& data) {
 // visitor is gone.
 asio::awaitable<bool> send_chunk(beast::tcp_stream& stream, const std::string& text) {
     stream.expires_after(30s);  // the write only: the image may take minutes between events
-    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)),
-                                              asio::as_tuple(asio::use_awaitable));
+    // (Named: GCC 12 miscompiles a temporary with a destructor inside co_await.)
+    const auto chunk = http::make_chunk(asio::buffer(text));
+    auto [ec, n] = co_await asio::async_write(stream, chunk, asio::as_tuple(asio::use_awaitable));
     stream.expires_never();
     co_return !ec;
 }
@@ -166,12 +167,12 @@ asio::awaitable<bool> relay(beast::tcp_stream& stream, const request_t& req, oi:
          partials < 0 || partials > 3)) {
         response_t res = reply(req, http::status::bad_request, "text/plain",
                                "?partial_images=" + target->partial_images + ": expected 0 to 3\n");
-        co_return co_await write_reply(stream, std::move(res));
+        co_return co_await write_reply(stream, res);
     }
     if (target->prompt.empty()) {
         response_t res =
             reply(req, http::status::bad_request, "text/plain", "?prompt= is required\n");
-        co_return co_await write_reply(stream, std::move(res));
+        co_return co_await write_reply(stream, res);
     }
 
     http::response<http::empty_body> head{http::status::ok, req.version()};
@@ -188,7 +189,9 @@ asio::awaitable<bool> relay(beast::tcp_stream& stream, const request_t& req, oi:
 
     oi::CreateImageRequest generation = generation_of(target->prompt);
     generation.partial_images = partials;
-    // The operation starts now; destroying `events` (the visitor left) cancels it.
+    // The operation starts now. A visitor who leaves is noticed at the next
+    // write, which fails: returning destroys `events`, which cancels the
+    // operation (while next() waits, nothing reads the visitor's socket).
     oi::image_stream events = client.stream(generation);
     std::string last;  // the final event, or the failure
     try {
@@ -216,8 +219,8 @@ asio::awaitable<bool> relay(beast::tcp_stream& stream, const request_t& req, oi:
     if (!co_await send_chunk(stream, last))
         co_return false;
     stream.expires_after(30s);
-    std::tie(ec, n) = co_await asio::async_write(stream, http::make_chunk_last(),
-                                                 asio::as_tuple(asio::use_awaitable));
+    const auto end = http::make_chunk_last();
+    std::tie(ec, n) = co_await asio::async_write(stream, end, asio::as_tuple(asio::use_awaitable));
     co_return !ec && req.keep_alive();
 }
 
@@ -239,7 +242,7 @@ asio::awaitable<void> session(tcp::socket socket, oi::client& client) {
             keep = co_await relay(stream, req, client);
         } else {
             response_t res = co_await answer(req, client);
-            keep = co_await write_reply(stream, std::move(res));
+            keep = co_await write_reply(stream, res);
         }
         if (!keep)
             break;

@@ -71,20 +71,30 @@ window.result = new Promise(resolve => {
   const source = new EventSource("/stream?" + new URLSearchParams({ prompt, partial_images: partials }));
   document.body.dataset.state = "drawing";
   status.textContent = "drawing...";
-  source.addEventListener("partial", e => {
-    show("partial", JSON.parse(e.data)).then(r => summary.partials.push(r));
-  });
+  // A handler that throws (data that is not JSON) still ends the page's wait.
+  const handle = (e, act) => {
+    try { act(JSON.parse(e.data)); } catch (err) {
+      source.close();
+      summary.error = String(err);
+      end("failed", "bad event: " + summary.error);
+    }
+  };
+  source.addEventListener("partial", e => handle(e, data => {
+    show("partial", data).then(r => summary.partials.push(r), () => {});
+  }));
   source.addEventListener("final", e => {
     source.close();  // the answer is whole: no reconnection, no second image
-    show("final", JSON.parse(e.data)).then(r => {
+    handle(e, data => show("final", data).then(r => {
       summary.final = r;
       end("done", "done: " + summary.partials.length + " partial images, then the final image");
-    }, err => { summary.error = String(err); end("failed", "cannot show the image"); });
+    }, err => { summary.error = String(err); end("failed", "cannot show the image"); }));
   });
   source.addEventListener("failure", e => {
     source.close();
-    summary.error = JSON.parse(e.data).message;
-    end("failed", "failed: " + summary.error);
+    handle(e, data => {
+      summary.error = data.message;
+      end("failed", "failed: " + summary.error);
+    });
   });
   source.onerror = () => {
     // EventSource would reconnect and ask for (and pay for) another image.

@@ -200,7 +200,8 @@ const std::vector<flag_spec>& flags() {
          "done yet"},
         {"--overwrite", "", "", kind::none, all_ops, section::options,
          "replace images that already exist in --out (without it, nothing is sent when a "
-         "request would replace one; resuming a batch replaces nothing it had saved)"},
+         "request would replace one; resuming a batch replaces nothing it had saved); with "
+         "--stream, an earlier stream's partial images are removed before sending"},
         {"--concurrency", "N", "", kind::count, all_ops, section::options,
          "requests in flight at once (default 8)"},
         {"--base-url", "URL", "", kind::text, all_ops, section::options,

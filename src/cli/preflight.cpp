@@ -160,20 +160,40 @@ std::map<std::string, std::vector<std::string>> images_by_stem(const fs::path& d
 // The partial images a stream of `stem` would write: "image.partial-0.png",
 // or "image-2.partial-0.png" for the second image of n > 1 (their stems are
 // "image.partial" and "image-2.partial").
+bool is_partials_of(std::string_view key, std::string_view stem) {
+    constexpr std::string_view suffix = ".partial";
+    if (!key.starts_with(stem) || !key.ends_with(suffix) ||
+        key.size() < stem.size() + suffix.size())
+        return false;
+    const std::string_view middle =
+        key.substr(stem.size(), key.size() - stem.size() - suffix.size());
+    return middle.empty() || (middle.size() > 1 && middle.front() == '-' &&
+                              std::all_of(middle.begin() + 1, middle.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; }));
+}
+
 template <class Map>
 auto find_partials(const Map& existing, const std::string& stem) {
-    for (auto it = existing.begin(); it != existing.end(); ++it) {
-        const std::string_view key = it->first;
-        if (!key.starts_with(stem) || !key.ends_with(".partial"))
+    return std::find_if(existing.begin(), existing.end(),
+                        [&](const auto& entry) { return is_partials_of(entry.first, stem); });
+}
+
+// With --overwrite, a stream's earlier drafts go before it is sent: a rerun
+// with fewer partial images (or another n) would otherwise leave drafts of
+// two generations side by side. Returns how many files were removed.
+template <class Map>
+std::size_t remove_partials(const fs::path& dir, const Map& existing, const std::string& stem) {
+    std::size_t removed = 0;
+    for (const auto& [key, files] : existing) {
+        if (!is_partials_of(key, stem))
             continue;
-        const std::string_view middle =
-            key.substr(stem.size(), key.size() - stem.size() - std::string_view(".partial").size());
-        if (middle.empty() || (middle.size() > 1 && middle.front() == '-' &&
-                               std::all_of(middle.begin() + 1, middle.end(),
-                                           [](char c) { return c >= '0' && c <= '9'; })))
-            return it;
+        for (const auto& name : files) {
+            std::error_code ec;
+            if (fs::remove(dir / name, ec))
+                ++removed;
+        }
     }
-    return existing.end();
+    return removed;
 }
 
 }  // namespace
@@ -222,6 +242,8 @@ bool plan_run(const cli_args& args, std::vector<job> jobs, run_plan& out, std::s
         }
         if (!j.model_given)
             out.server_chooses_model = true;
+        if (j.streams && args.overwrite)
+            out.drafts_removed += remove_partials(args.out_dir, existing, j.stem);
         out.jobs.push_back(std::move(j));
     }
     if (conflicting > 0) {

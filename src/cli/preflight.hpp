@@ -19,6 +19,7 @@ struct run_plan {
     std::vector<job> jobs{};              ///< to send, in the order of the input
     std::size_t skipped = 0;              ///< lines the manifest has done, not sent again
     std::size_t leftovers_removed = 0;    ///< temporary files of a killed run deleted
+    std::size_t drafts_removed = 0;       ///< --overwrite: an earlier stream's partial images
     std::unique_ptr<manifest> journal{};  ///< batch only
     /// Some request has no model: the server chooses, and only the checks
     /// that hold for every model were made.

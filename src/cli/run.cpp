@@ -362,6 +362,10 @@ int run_jobs(const cli_args& args, const oi::client_options& options, std::vecto
         std::cerr << "openai-images: removed "
                   << plural(plan.leftovers_removed, "temporary file", "temporary files")
                   << " that an interrupted run left in " << args.out_dir.string() << '\n';
+    if (plan.drafts_removed > 0)
+        std::cerr << "openai-images: --overwrite: removed "
+                  << plural(plan.drafts_removed, "partial image", "partial images")
+                  << " of an earlier stream in " << args.out_dir.string() << '\n';
     if (plan.skipped > 0)
         std::cerr << "openai-images: resuming: " << plural(plan.skipped, "line", "lines")
                   << " already done in " << plan.journal->path().string() << ", skipped; "

@@ -6,6 +6,7 @@
 #      progress line counts the partials; the request sent stream and
 #      partial_images;
 #   2. edit --stream, and n=2 (image-1.partial-0.png... image-2.png);
+#      --overwrite replaces a stream's earlier drafts, not only its image;
 #   3. a connection reset after the 2nd event: the 2 partials kept, no final
 #      image, exit 1, and the request not sent again (it was being answered);
 #   4. refusals before sending (exit 2): a stream's partials already in --out,
@@ -28,7 +29,8 @@ sent() { if [ -f "$work/requests.jsonl" ]; then wc -l <"$work/requests.jsonl"; e
 
 start_fake_server server "$server" --plain --api-key "$key" --stream-interval-ms 5 \
   --log-requests "$work/requests.jsonl"
-common=(--base-url "$server_url" --api-key "$key" --model gpt-image-1)
+url=$server_url
+common=(--base-url "$url" --api-key "$key" --model gpt-image-1)
 
 # 1. Three partial images, then the final one.
 rc=0
@@ -76,6 +78,18 @@ rc=0
   fail "n=2 --stream: files $(ls "$work/out3")"
 echo "edit --stream and n=2 ok"
 
+# --overwrite on a stream replaces the earlier drafts too: none of the first
+# run's 3 partial images is left beside the new run's 1.
+rc=0
+"$cli" generate --prompt "an otter" --stream --partial-images 1 --size 1024x1536 --overwrite \
+  --out "$work/out1" "${common[@]}" >"$work/again.out" 2>"$work/again.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "--overwrite --stream: exit $rc, expected 0"
+[ "$(cd "$work/out1" && ls | tr '\n' ' ')" = "image.partial-0.png image.png " ] ||
+  fail "--overwrite --stream: files $(ls "$work/out1")"
+grep -q "^openai-images: --overwrite: removed 3 partial images of an earlier stream in " \
+  "$work/again.err" || fail "--overwrite --stream: the removal is not said"
+echo "--overwrite --stream ok: the earlier drafts replaced"
+
 # 3. A reset after the 2nd event: what arrived is kept, nothing is sent again.
 start_fake_server reset-server "$server" --plain --api-key "$key" --stream-interval-ms 5 \
   --fault kind=stream-reset,events=2 --log-requests "$work/reset-requests.jsonl"
@@ -108,10 +122,10 @@ refused partials_exist "out4/image.partial-0.png, .*image.partial-1.png already 
   generate --prompt "an otter" --stream --out "$work/out4" "${common[@]}"
 refused cannot_stream "^openai-images: --stream: not supported by dall-e-3 (only the GPT image models" \
   generate --prompt "an otter" --stream --model dall-e-3 --out "$work/out5" \
-  --base-url "$server_url" --api-key "$key"
+  --base-url "$url" --api-key "$key"
 echo '{"prompt": "an otter", "model": "gpt-image-1", "stream": true}' >"$work/lines.jsonl"
 refused batch_stream 'lines.jsonl:1: "stream": a batch does not stream' \
-  batch --prompts "$work/lines.jsonl" --out "$work/out6" --base-url "$server_url" --api-key "$key"
+  batch --prompts "$work/lines.jsonl" --out "$work/out6" --base-url "$url" --api-key "$key"
 echo "refusals ok"
 
 echo "cli stream test ok"
