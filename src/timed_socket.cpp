@@ -28,9 +28,24 @@ timed_socket::state::state(const executor_type& ex) : socket(ex), timer(timer_ex
 timed_socket::timed_socket(executor_type ex) : state_(std::make_shared<state>(ex)) {}
 
 timed_socket::~timed_socket() {
+    // On the socket's executor, as on_wait() runs: a wait that has ended and
+    // is on its way there would otherwise find the socket still in use and
+    // arm the timer again, for a deadline that nobody will clear (the
+    // io_context then stays busy until it passes).
+    try {
+        boost::asio::post(state_->socket.get_executor(), [s = state_] { shut(*s); });
+    } catch (...) {
+        // Only the post's allocation can fail: shut here, on this thread.
+        shut(*state_);
+    }
+}
+
+void timed_socket::shut(state& s) noexcept {
+    s.gone = true;
+    s.waiting = false;
+    s.timer.cancel();
     boost::system::error_code ignored;
-    state_->timer.cancel();
-    state_->socket.close(ignored);
+    s.socket.close(ignored);
 }
 
 void timed_socket::expires_at(clock::time_point tp) {
@@ -69,8 +84,8 @@ void timed_socket::arm(const std::shared_ptr<state>& s, clock::time_point tp) {
 }
 
 void timed_socket::on_wait(const std::shared_ptr<state>& s, std::uint64_t wait) {
-    if (wait != s->wait || !s->waiting)
-        return;  // cancelled or armed again since it ended
+    if (s->gone || wait != s->wait || !s->waiting)
+        return;  // the socket is gone, or the wait was cancelled or armed again since it ended
     s->waiting = false;
     if (s->deadline == clock::time_point::max())
         return;  // no phase runs

@@ -36,8 +36,10 @@ class timed_socket {
     using clock = std::chrono::steady_clock;
 
     explicit timed_socket(executor_type ex);
-    /// Closes the socket and cancels the timer: a wait still queued finds
-    /// the shared state, never this object.
+    /// Closes the socket and cancels the timer, through the socket's
+    /// executor (so callable from any thread once the socket is idle): a
+    /// wait still queued finds the shared state, never this object, and
+    /// arms nothing more.
     ~timed_socket();
     timed_socket(const timed_socket&) = delete;
     timed_socket& operator=(const timed_socket&) = delete;
@@ -83,7 +85,10 @@ class timed_socket {
         /// release_wait() from another thread, as a hint only.
         std::atomic<bool> waiting = false;
         bool fired = false;  ///< a deadline passed and closed the socket
+        bool gone = false;   ///< the timed_socket is destroyed: nothing is armed any more
     };
+    // On the socket's executor, once this object is gone.
+    static void shut(state& s) noexcept;
     static void arm(const std::shared_ptr<state>& s, clock::time_point tp);
     // On the socket's executor, after wait number `wait` ended.
     static void on_wait(const std::shared_ptr<state>& s, std::uint64_t wait);
