@@ -259,6 +259,9 @@ asio::awaitable<ImagesResponse> client::create_image(CreateImageRequest req) {
 asio::awaitable<ImagesResponse> client::create_image_edit(CreateImageEditRequest req) {
     return execute(std::move(req));
 }
+asio::awaitable<ImagesResponse> client::create_image_edit(EditImageBodyJsonParam req) {
+    return execute(std::move(req));
+}
 asio::awaitable<ImagesResponse> client::create_image_variation(CreateImageVariationRequest req) {
     return execute(std::move(req));
 }

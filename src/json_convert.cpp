@@ -335,6 +335,20 @@ void write_json(std::string& out, const D& e) {
     write_text(out, e.value());
 }
 
+// A JSON edit nests references: an object, a list of them.
+template <object_model T>
+void write_json(std::string& out, const T& r);
+template <class T>
+void write_json(std::string& out, const std::vector<T>& v) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i > 0)
+            out.push_back(',');
+        write_json(out, v[i]);
+    }
+    out.push_back(']');
+}
+
 template <class T>
 void write_member_json(std::string& out, bool& first, std::string_view key, const T& v) {
     out.push_back(first ? '{' : ',');
@@ -350,22 +364,30 @@ void write_member_json(std::string& out, bool& first, std::string_view key,
         write_member_json(out, first, key, *v);
 }
 
-// Requests only: their members are strings, numbers, booleans and enums
-// (Image's b64_json/bytes rule is to_object's alone).
+// Requests only: their members are strings, numbers, booleans, enums, and
+// objects and lists of those (Image's b64_json/bytes rule is to_object's alone).
 template <object_model T>
-std::string request_json(const T& r) {
-    std::string out;
-    out.reserve(256);
+void write_json(std::string& out, const T& r) {
     bool first = true;
     boost::mp11::mp_for_each<members<T>>(
         [&](auto d) { write_member_json(out, first, decltype(d)::name, r.*decltype(d)::pointer); });
     out.append(first ? "{}" : "}");
+}
+
+template <object_model T>
+std::string request_json(const T& r) {
+    std::string out;
+    out.reserve(256);
+    write_json(out, r);
     return out;
 }
 
 }  // namespace
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const CreateImageRequest& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const EditImageBodyJsonParam& r) {
     jv = to_object(r);
 }
 void tag_invoke(const json::value_from_tag&, json::value& jv, const Image& r) {
@@ -385,6 +407,10 @@ CreateImageRequest tag_invoke(const json::value_to_tag<CreateImageRequest>&,
                               const json::value& jv) {
     return decode_or_throw<CreateImageRequest>(jv);
 }
+EditImageBodyJsonParam tag_invoke(const json::value_to_tag<EditImageBodyJsonParam>&,
+                                  const json::value& jv) {
+    return decode_or_throw<EditImageBodyJsonParam>(jv);
+}
 Image tag_invoke(const json::value_to_tag<Image>&, const json::value& jv) {
     return decode_or_throw<Image>(jv);
 }
@@ -402,6 +428,10 @@ std::string to_json(const CreateImageRequest& req) {
     return request_json(req);
 }
 
+std::string to_json(const EditImageBodyJsonParam& req) {
+    return request_json(req);
+}
+
 std::string to_json(const ImagesResponse& resp) {
     return json::serialize(to_object(resp));
 }
@@ -412,6 +442,11 @@ error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diag
 
 error_code parse_create_image_request(std::string_view body, CreateImageRequest& out,
                                       diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_edit_image_json_request(std::string_view body, EditImageBodyJsonParam& out,
+                                         diagnostics& diag) {
     return parse_body(body, out, diag);
 }
 

@@ -291,21 +291,19 @@ std::shared_ptr<image_stream_state> start_image_stream(const std::shared_ptr<cli
     return s;
 }
 
-// Every streaming row's forms, compiled here once.
-template void start_stream_operation<CreateImageRequest>(const std::shared_ptr<client_impl>&,
-                                                         CreateImageRequest,
-                                                         std::shared_ptr<const request_options>,
-                                                         diagnostics*, image_event_function,
-                                                         images_handler);
-template void start_stream_operation<CreateImageEditRequest>(const std::shared_ptr<client_impl>&,
-                                                             CreateImageEditRequest,
-                                                             std::shared_ptr<const request_options>,
-                                                             diagnostics*, image_event_function,
-                                                             images_handler);
-template std::shared_ptr<image_stream_state> start_image_stream<CreateImageRequest>(
-    const std::shared_ptr<client_impl>&, CreateImageRequest, request_options);
-template std::shared_ptr<image_stream_state> start_image_stream<CreateImageEditRequest>(
-    const std::shared_ptr<client_impl>&, CreateImageEditRequest, request_options);
+// Every streaming row's forms, compiled here once (explicitly: an address
+// taken in an unused constant may be optimised away with its instantiation).
+#define OPENAI_IMAGES_STREAMING_ROW(Request)                                                  \
+    template void start_stream_operation<Request>(                                            \
+        const std::shared_ptr<client_impl>&, Request, std::shared_ptr<const request_options>, \
+        diagnostics*, image_event_function, images_handler);                                  \
+    template std::shared_ptr<image_stream_state> start_image_stream<Request>(                 \
+        const std::shared_ptr<client_impl>&, Request, request_options);                       \
+    static_assert(streaming_operation<Request>)
+OPENAI_IMAGES_STREAMING_ROW(CreateImageRequest);
+OPENAI_IMAGES_STREAMING_ROW(CreateImageEditRequest);
+OPENAI_IMAGES_STREAMING_ROW(EditImageBodyJsonParam);
+#undef OPENAI_IMAGES_STREAMING_ROW
 
 }  // namespace detail
 

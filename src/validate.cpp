@@ -21,6 +21,12 @@ detail::checker checker_for(const std::optional<ImageModel>& model, std::string_
     return detail::checker(std::move(name), std::move(row), diag);
 }
 
+// A data: URL, whose image is in the request (case as URL schemes are).
+bool starts_with_data(std::string_view url) {
+    return url.size() >= 5 && (url[0] | 0x20) == 'd' && (url[1] | 0x20) == 'a' &&
+           (url[2] | 0x20) == 't' && (url[3] | 0x20) == 'a' && url[4] == ':';
+}
+
 }  // namespace
 
 std::optional<image_dimensions> parse_size(std::string_view s) noexcept {
@@ -124,6 +130,81 @@ error_code validate(const CreateImageEditRequest& r, diagnostics& diag,
     if (auto ec =
             c.listed(r.input_fidelity, "input_fidelity", &model_capabilities::input_fidelities,
                      "gpt-image-1, gpt-image-1.5 and later GPT image models")) {
+        return ec;
+    }
+    return c.output(
+        {r.background, r.output_format, r.output_compression, r.stream, r.partial_images});
+}
+
+error_code validate(const EditImageBodyJsonParam& r, diagnostics& diag,
+                    const validate_options& opts) {
+    diag.clear();
+    if (!opts.enabled)
+        return {};
+    detail::checker c = checker_for(r.model, ImageModel::gpt_image_1_5, opts, diag);
+    if (c.known() && !c.row().edits) {
+        return c.fail(client_errc::model_not_supported, "model",
+                      "model: " + c.name() + " cannot edit images; use a GPT image model");
+    }
+    if (c.known() && !c.row().response_formats.empty()) {
+        return c.fail(client_errc::model_not_supported, "model",
+                      "model: " + c.name() +
+                          " takes edits only as multipart uploads (CreateImageEditRequest); the "
+                          "JSON form, with images by reference, is for the GPT image models");
+    }
+    if (auto ec = c.json_strings(r))
+        return ec;
+    if (r.images.empty()) {
+        return c.fail(client_errc::missing_required_field, "images",
+                      "images: required, give 1 to 16 image references");
+    }
+    const std::size_t max_images = c.known() ? c.row().max_edit_images : 16;
+    if (r.images.size() > max_images) {
+        return c.fail(client_errc::too_many_images, "images",
+                      "images: " + std::to_string(r.images.size()) + " images given; " +
+                          (c.known() ? c.name() : std::string("the API")) + " takes at most " +
+                          std::to_string(max_images));
+    }
+    image_info first;
+    std::vector<unsigned char> decoded;
+    for (std::size_t i = 0; i < r.images.size(); ++i) {
+        const std::string param = "images[" + std::to_string(i) + "]";
+        if (auto ec = c.image_ref(r.images[i], param, decoded))
+            return ec;
+        if (!r.images[i].image_url || !starts_with_data(*r.images[i].image_url))
+            continue;  // fetched by the API: nothing to check here
+        image_info info;
+        const auto image = file_source::from_memory(std::span<const unsigned char>(decoded));
+        if (auto ec = c.input_image(image, param + ".image_url", info, max_images > 1))
+            return ec;
+        if (i == 0)
+            first = info;
+    }
+    if (r.mask) {
+        if (auto ec = c.image_ref(*r.mask, "mask", decoded))
+            return ec;
+        if (r.mask->image_url && starts_with_data(*r.mask->image_url)) {
+            const std::optional<file_source> mask =
+                file_source::from_memory(std::span<const unsigned char>(decoded));
+            if (auto ec = c.mask(mask, first))
+                return ec;
+        }
+    }
+    if (auto ec = c.prompt(r.prompt))
+        return ec;
+    if (auto ec = c.n(r.n))
+        return ec;
+    if (auto ec = c.size(r.size))
+        return ec;
+    if (auto ec = c.listed(r.quality, "quality", &model_capabilities::qualities, {}))
+        return ec;
+    if (auto ec =
+            c.listed(r.input_fidelity, "input_fidelity", &model_capabilities::input_fidelities,
+                     "gpt-image-1, gpt-image-1.5 and later GPT image models")) {
+        return ec;
+    }
+    if (auto ec = c.listed(r.moderation, "moderation", &model_capabilities::moderations,
+                           "the GPT image models")) {
         return ec;
     }
     return c.output(

@@ -52,6 +52,7 @@ class checker {
             return utf8(std::string_view(v->value()), name);
     }
     error_code json_strings(const CreateImageRequest& r);
+    error_code json_strings(const EditImageBodyJsonParam& r);
 
     error_code prompt(const std::string& p);
     error_code range(const std::optional<std::int64_t>& v, std::string_view name, std::int64_t lo,
@@ -99,6 +100,11 @@ class checker {
     error_code input_image(const file_source& f, const std::string& param, image_info& info,
                            bool several);
     error_code mask(const std::optional<file_source>& mask, const image_info& first);
+    /// An image of a JSON edit by reference (`param`: "images[0]", "mask"):
+    /// one of image_url and file_id; a data: URL's image decoded into
+    /// `decoded` (left empty otherwise) for input_image() or mask().
+    error_code image_ref(const ImageRefParam& ref, const std::string& param,
+                         std::vector<unsigned char>& decoded);
 
   private:
     error_code custom_size(const std::string& s, image_dimensions d, const custom_size_rules& r);

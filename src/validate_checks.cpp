@@ -1,9 +1,11 @@
 // The checks of one field each, against the row of the request's model (see
 // validate_checker.hpp); the messages name the field, the value given and
 // what the model allows.
+#include <openai/images/base64.hpp>
 #include <openai/images/validate.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "validate_checker.hpp"
@@ -120,6 +122,39 @@ error_code checker::json_strings(const CreateImageRequest& r) {
         return ec;
     if (auto ec = utf8(r.style, "style"))
         return ec;
+    return utf8(r.user, "user");
+}
+
+error_code checker::json_strings(const EditImageBodyJsonParam& r) {
+    if (auto ec = utf8(std::string_view(r.prompt), "prompt"))
+        return ec;
+    if (auto ec = utf8(r.model, "model"))
+        return ec;
+    if (auto ec = utf8(r.quality, "quality"))
+        return ec;
+    if (auto ec = utf8(r.input_fidelity, "input_fidelity"))
+        return ec;
+    if (auto ec = utf8(r.size, "size"))
+        return ec;
+    if (auto ec = utf8(r.output_format, "output_format"))
+        return ec;
+    if (auto ec = utf8(r.moderation, "moderation"))
+        return ec;
+    if (auto ec = utf8(r.background, "background"))
+        return ec;
+    for (std::size_t i = 0; i < r.images.size(); ++i) {
+        const std::string param = "images[" + std::to_string(i) + "]";
+        if (auto ec = utf8(r.images[i].image_url, param + ".image_url"))
+            return ec;
+        if (auto ec = utf8(r.images[i].file_id, param + ".file_id"))
+            return ec;
+    }
+    if (r.mask) {
+        if (auto ec = utf8(r.mask->image_url, "mask.image_url"))
+            return ec;
+        if (auto ec = utf8(r.mask->file_id, "mask.file_id"))
+            return ec;
+    }
     return utf8(r.user, "user");
 }
 
@@ -240,11 +275,14 @@ error_code checker::compression(const std::optional<std::int64_t>& c,
         return ec;
     if (!c)
         return {};
-    if (fmt && (*fmt == ImageOutputFormat::jpeg || *fmt == ImageOutputFormat::webp))
+    // 100 is the default, no compression at all: the API takes it with any
+    // format (the spec's own edit example sends it with png).
+    if (*c == 100 || (fmt && (*fmt == ImageOutputFormat::jpeg || *fmt == ImageOutputFormat::webp)))
         return {};
     return fail(client_errc::incompatible_parameters, "output_compression",
-                "output_compression: applies only to output_format jpeg or webp, not '" +
-                    (fmt ? fmt->value() : std::string("png")) + "'");
+                "output_compression: " + std::to_string(*c) +
+                    " applies only to output_format jpeg or webp, not '" +
+                    (fmt ? fmt->value() : std::string("png")) + "' (which takes only 100)");
 }
 
 error_code checker::output(const output_fields& f) {
@@ -342,6 +380,77 @@ error_code checker::mask(const std::optional<file_source>& mask, const image_inf
                         "; it must match the first image's " + std::to_string(first.width) + "x" +
                         std::to_string(first.height));
     }
+    return {};
+}
+
+namespace {
+
+// The API's limit on an image_url (maxLength in the spec): 20 MiB of text.
+constexpr std::size_t max_image_url = 20 * mib;
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
+               return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b)));
+           });
+}
+
+// The start of a URL for a message: a data: URL can be megabytes long.
+std::string excerpt(std::string_view url) {
+    constexpr std::size_t shown = 48;
+    return url.size() <= shown ? std::string(url) : std::string(url.substr(0, shown)) + "...";
+}
+
+}  // namespace
+
+error_code checker::image_ref(const ImageRefParam& ref, const std::string& param,
+                              std::vector<unsigned char>& decoded) {
+    decoded.clear();
+    if (ref.image_url && ref.file_id) {
+        return fail(client_errc::incompatible_parameters, param,
+                    param + ": image_url and file_id both given; give exactly one");
+    }
+    if (ref.file_id) {
+        if (ref.file_id->empty())
+            return fail(client_errc::missing_required_field, param + ".file_id",
+                        param + ".file_id: empty; give the id of an uploaded file (file-...)");
+        return {};
+    }
+    if (!ref.image_url) {
+        return fail(client_errc::missing_required_field, param,
+                    param + ": give image_url (an http(s) or data: URL) or file_id");
+    }
+    const std::string field = param + ".image_url";
+    const std::string_view url = *ref.image_url;
+    if (url.size() > max_image_url) {
+        return fail(client_errc::image_too_large, field,
+                    field + ": " + std::to_string(url.size()) +
+                        " characters; the API takes at most 20971520");
+    }
+    if (starts_with_nocase(url, "https://") || starts_with_nocase(url, "http://")) {
+        const auto host = url.substr(url.find("//") + 2);
+        if (host.empty() || host.front() == '/')
+            return fail(client_errc::invalid_url, field,
+                        field + ": '" + excerpt(url) + "' has no host");
+        return {};
+    }
+    if (!starts_with_nocase(url, "data:")) {
+        return fail(client_errc::invalid_url, field,
+                    field + ": '" + excerpt(url) +
+                        "'; give an http:// or https:// URL, or a data: URL "
+                        "(data:image/png;base64,...)");
+    }
+    constexpr std::string_view marker = ";base64,";
+    const auto at = url.find(marker);
+    const auto comma = url.find(',');
+    if (at == std::string_view::npos || comma < at) {
+        return fail(client_errc::invalid_url, field,
+                    field + ": '" + excerpt(url) +
+                        "' is not base64; give data:image/png;base64,... (or jpeg, webp)");
+    }
+    diagnostics b64;
+    if (auto ec = base64_decode(url.substr(at + marker.size()), decoded, b64))
+        return fail(ec, field, field + ": the data: URL's base64: " + std::string(b64.message()));
     return {};
 }
 

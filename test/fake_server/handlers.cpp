@@ -211,6 +211,59 @@ http_response generations(fake_server::state& st, const http_request& req, bool 
     return images_answer(st, p);
 }
 
+// POST /images/edits with a JSON body: the images and mask by reference.
+http_response json_edits(fake_server::state& st, const http_request& req, bool build) {
+    error_code ec;
+    const json::value jv = json::parse(req.body(), ec);
+    if (ec || !jv.is_object()) {
+        return invalid_request(
+            "We could not parse the JSON body of your request. The OpenAI API expects a JSON "
+            "payload, but what was sent was not valid JSON.",
+            {}, {});
+    }
+    for (const auto& m : jv.as_object()) {
+        if (!is_one_of(m.key(),
+                       {"model", "images", "mask", "prompt", "n", "quality", "input_fidelity",
+                        "size", "user", "output_format", "output_compression", "moderation",
+                        "background", "stream", "partial_images"}))
+            return unknown_parameter(std::string(m.key()));
+    }
+    EditImageBodyJsonParam r;
+    diagnostics diag;
+    if (auto e = parse_edit_image_json_request(req.body(), r, diag))
+        return invalid_request(diag.message(), diag.param(), "invalid_type");
+    if (r.images.empty()) {
+        return invalid_request("Missing required parameter: 'images'.", "images",
+                               "missing_required_parameter");
+    }
+    if (r.prompt.empty()) {
+        return invalid_request("Missing required parameter: 'prompt'.", "prompt",
+                               "missing_required_parameter");
+    }
+    // As the client's own validation: a data: URL's image is checked as an
+    // upload would be; an http(s) URL is taken as it is (nothing is fetched).
+    if (auto e = validate(r, diag))
+        return rejected(e, diag);
+    if (!build)
+        return empty_ok();
+
+    plan p;
+    p.model = r.model ? r.model->value() : std::string(ImageModel::gpt_image_1_5);
+    p.gpt = true;
+    p.n = r.n.value_or(1);
+    p.size = r.size;
+    p.as_url = false;
+    p.quality = r.quality;
+    p.background = r.background;
+    p.prompt = r.prompt;
+    p.input_images = r.images.size();
+    p.stream = r.stream.value_or(false);
+    p.partial_images =
+        static_cast<std::size_t>(std::max<std::int64_t>(0, r.partial_images.value_or(0)));
+    p.event_prefix = "image_edit";
+    return images_answer(st, p);
+}
+
 bool parse_int(const std::string& s, std::optional<std::int64_t>& out) {
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -425,8 +478,9 @@ bool is_post_to(const http_request& req, std::string_view path) {
 
 void record_body(const http_request& req, request_record& rec) {
     const bool edit = is_post_to(req, "/v1/images/edits");
-    if (is_post_to(req, "/v1/images/generations")) {
-        if (media_type(req[http::field::content_type]) != "application/json")
+    const bool json_body = media_type(req[http::field::content_type]) == "application/json";
+    if (is_post_to(req, "/v1/images/generations") || (edit && json_body)) {
+        if (!json_body)
             return;
         error_code ec;
         const json::value jv = json::parse(req.body(), ec);
@@ -494,6 +548,9 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
     }
     if (path == "/v1/images/generations")
         return generations(st, req, build_images);
+    if (path == "/v1/images/edits" &&
+        media_type(req[http::field::content_type]) == "application/json")
+        return json_edits(st, req, build_images);
     return uploads(st, req, build_images, path == "/v1/images/edits");
 }
 

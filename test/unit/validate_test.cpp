@@ -236,7 +236,10 @@ BOOST_AUTO_TEST_CASE(gpt_output_rules) {
     r = check(req);
     BOOST_TEST(r.ec == oi::client_errc::incompatible_parameters);
     BOOST_TEST(r.message ==
-               "output_compression: applies only to output_format jpeg or webp, not 'png'");
+               "output_compression: 50 applies only to output_format jpeg or webp, not 'png' "
+               "(which takes only 100)");
+    req.output_compression = 100;  // the default: no compression, any format
+    BOOST_TEST(!check(req).ec);
     req.output_compression.reset();
     req.output_format = "gif";
     BOOST_TEST(check(req).message ==

@@ -123,6 +123,13 @@ class client {
     auto async_create_image_edit(CreateImageEditRequest req, Args&&... args) {
         return async_execute(std::move(req), std::forward<Args>(args)...);
     }
+    /// POST /images/edits as application/json, the images and mask by
+    /// reference (image_url or file_id): async_execute for an
+    /// EditImageBodyJsonParam. GPT image models only.
+    template <class... Args>
+    auto async_create_image_edit(EditImageBodyJsonParam req, Args&&... args) {
+        return async_execute(std::move(req), std::forward<Args>(args)...);
+    }
     /// POST /images/variations (a legacy endpoint) as multipart/form-data:
     /// async_execute for a CreateImageVariationRequest.
     template <class... Args>
@@ -199,6 +206,7 @@ class client {
     boost::asio::awaitable<ImagesResponse> execute(Request req, request_options opts = {});
     boost::asio::awaitable<ImagesResponse> create_image(CreateImageRequest req);
     boost::asio::awaitable<ImagesResponse> create_image_edit(CreateImageEditRequest req);
+    boost::asio::awaitable<ImagesResponse> create_image_edit(EditImageBodyJsonParam req);
     boost::asio::awaitable<ImagesResponse> create_image_variation(CreateImageVariationRequest req);
 
   private:

@@ -21,6 +21,8 @@ namespace openai::images {
 // value_from: model -> JSON.
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
                 const CreateImageRequest& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const EditImageBodyJsonParam& r);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const Image& r);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ImageGenUsage& r);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
@@ -32,6 +34,8 @@ void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
 // naming the JSON path when a field has the wrong type.
 CreateImageRequest tag_invoke(const boost::json::value_to_tag<CreateImageRequest>&,
                               const boost::json::value& jv);
+EditImageBodyJsonParam tag_invoke(const boost::json::value_to_tag<EditImageBodyJsonParam>&,
+                                  const boost::json::value& jv);
 Image tag_invoke(const boost::json::value_to_tag<Image>&, const boost::json::value& jv);
 ImageGenUsage tag_invoke(const boost::json::value_to_tag<ImageGenUsage>&,
                          const boost::json::value& jv);
@@ -42,6 +46,8 @@ ImageStreamEvent tag_invoke(const boost::json::value_to_tag<ImageStreamEvent>&,
 
 /// The request body of POST /images/generations.
 std::string to_json(const CreateImageRequest& req);
+/// The request body of POST /images/edits in its JSON form.
+std::string to_json(const EditImageBodyJsonParam& req);
 std::string to_json(const ImagesResponse& resp);
 
 /// Parses a response body without throwing. Errors: client_errc::invalid_json
@@ -56,5 +62,7 @@ error_code parse_images_response(std::string_view body, ImagesResponse& out, dia
 error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag);
 error_code parse_create_image_request(std::string_view body, CreateImageRequest& out,
                                       diagnostics& diag);
+error_code parse_edit_image_json_request(std::string_view body, EditImageBodyJsonParam& out,
+                                         diagnostics& diag);
 
 }  // namespace openai::images

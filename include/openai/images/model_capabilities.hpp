@@ -45,7 +45,7 @@ struct custom_size_rules {
 /// hold for every model (a prompt present, output_compression in 0..100, a
 /// size `auto` or `WIDTHxHEIGHT`, 1 to 16 input images that can be read, a
 /// PNG mask with the first image's dimensions, transparency only in png or
-/// webp, output_compression only with jpeg or webp) are not in the row.
+/// webp, output_compression under 100 only with jpeg or webp) are not in the row.
 struct model_capabilities {
     // ---- Which endpoints serve the model (client_errc::model_not_supported).
     /// POST /images/generations.
@@ -75,7 +75,7 @@ struct model_capabilities {
     std::vector<std::string> backgrounds{"transparent", "opaque", "auto"};
     /// `output_format`.
     std::vector<std::string> output_formats{"png", "jpeg", "webp"};
-    /// `output_compression` is accepted (0 to 100, with jpeg or webp).
+    /// `output_compression` is accepted (0 to 100; under 100 only with jpeg or webp).
     bool output_compression = true;
     /// `stream` is accepted.
     bool stream = true;

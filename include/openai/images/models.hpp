@@ -186,6 +186,42 @@ BOOST_DESCRIBE_STRUCT(CreateImageEditRequest, (),
                        output_format, output_compression, user, input_fidelity, stream,
                        partial_images, quality))
 
+/// An input image of a JSON edit, by reference: exactly one of `image_url`
+/// (an http(s) URL the API fetches, or a `data:image/...;base64,` URL) and
+/// `file_id` (a file uploaded through the Files API).
+struct ImageRefParam {
+    std::optional<std::string> image_url{};
+    std::optional<std::string> file_id{};
+};
+BOOST_DESCRIBE_STRUCT(ImageRefParam, (), (image_url, file_id))
+
+/// POST /images/edits as application/json: the images and mask are
+/// references (ImageRefParam) instead of uploads, so the request fits in a
+/// JSON body, and in a line of a Batch API input file. GPT image models
+/// only; it has `moderation`, and no `response_format` (the answer is always
+/// b64_json).
+struct EditImageBodyJsonParam {
+    std::optional<ImageModel> model{};
+    std::vector<ImageRefParam> images{};  ///< required, 1 to 16
+    std::optional<ImageRefParam> mask{};
+    std::string prompt{};  ///< required
+    std::optional<std::int64_t> n{};
+    std::optional<ImageQuality> quality{};
+    std::optional<InputFidelity> input_fidelity{};
+    std::optional<ImageSize> size{};
+    std::optional<std::string> user{};
+    std::optional<ImageOutputFormat> output_format{};
+    std::optional<std::int64_t> output_compression{};
+    std::optional<ImageModeration> moderation{};
+    std::optional<ImageBackground> background{};
+    std::optional<bool> stream{};
+    std::optional<std::int64_t> partial_images{};
+};
+BOOST_DESCRIBE_STRUCT(EditImageBodyJsonParam, (),
+                      (model, images, mask, prompt, n, quality, input_fidelity, size, user,
+                       output_format, output_compression, moderation, background, stream,
+                       partial_images))
+
 /// POST /images/variations (multipart/form-data); dall-e-2 only.
 struct CreateImageVariationRequest {
     file_source image{};  ///< required

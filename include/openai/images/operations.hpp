@@ -41,14 +41,19 @@ struct operation_of<CreateImageEditRequest> {
                                        body_encoding::multipart, true};
 };
 template <>
+struct operation_of<EditImageBodyJsonParam> {
+    static constexpr operation_row row{"create_image_edit", "POST", "/images/edits",
+                                       body_encoding::json, true};
+};
+template <>
 struct operation_of<CreateImageVariationRequest> {
     static constexpr operation_row row{"create_image_variation", "POST", "/images/variations",
                                        body_encoding::multipart, false};
 };
 
 /// Every request type with a row, in the table's order.
-using images_operations =
-    std::tuple<CreateImageRequest, CreateImageEditRequest, CreateImageVariationRequest>;
+using images_operations = std::tuple<CreateImageRequest, CreateImageEditRequest,
+                                     CreateImageVariationRequest, EditImageBodyJsonParam>;
 
 namespace detail {
 template <class Tuple>

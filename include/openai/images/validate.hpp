@@ -41,6 +41,15 @@ error_code validate(const CreateImageEditRequest& req, diagnostics& diag,
                     const validate_options& opts = {});
 error_code validate(const CreateImageVariationRequest& req, diagnostics& diag,
                     const validate_options& opts = {});
+/// The JSON form of an edit: as the multipart form, for models that answer
+/// in b64_json (the GPT image models: a model with response formats, such as
+/// dall-e-2, is refused). Each reference holds exactly one of image_url (an
+/// http(s) URL, or a base64 data: URL of at most 20,971,520 characters) and
+/// file_id. The image of a data: URL is decoded and checked as a file would
+/// be (format, bytes, shape; a mask against the first image); an http(s)
+/// URL or a file id is not fetched.
+error_code validate(const EditImageBodyJsonParam& req, diagnostics& diag,
+                    const validate_options& opts = {});
 
 /// `WIDTHxHEIGHT` with two positive decimal integers; nullopt otherwise.
 std::optional<image_dimensions> parse_size(std::string_view size) noexcept;
