@@ -26,8 +26,13 @@ class body_sink {
     /// long as timeouts::stream_idle between bytes, not body_idle.
     virtual bool streams() const noexcept { return false; }
     /// The sink wants no more of the body (it ran the caller's code, which
-    /// failed): the exchange ends there and the connection is closed.
+    /// failed, or could not write a file): the exchange ends there and the
+    /// connection is closed.
     virtual bool stopped() const noexcept { return false; }
+    /// The sink holds none of the body (it writes it out: a file's content),
+    /// so limits::max_response_body does not bound a 2xx body; any other
+    /// body, kept as text, still is.
+    virtual bool unbounded() const noexcept { return false; }
 
     /// The operation's cancellation, set by the exchange before the body:
     /// a sink that runs the caller's code (which may cancel) looks at it.

@@ -84,15 +84,8 @@ class images_response_handler final : public response_handler {
         const error_code ec = sink_.started() ? sink_.finish(*parsed, parse_diag)
                                               : parse_images_response(text, *parsed, parse_diag,
                                                                       impl_.opts.decode_b64_json);
-        if (ec) {
-            static_assert(response_body::kept_prefix > 120);
-            std::string message = "HTTP " + std::to_string(status) + ": " +
-                                  std::string(parse_diag.message()) +
-                                  "; body starts: " + excerpt(text, 120);
-            redact(message, impl_.endpoint.secret());
-            diag.get().assign(std::string(parse_diag.param()), std::move(message));
-            return ec;
-        }
+        if (ec)
+            return unreadable_answer(impl_, ec, status, text, parse_diag, diag.get());
         out_ = std::move(parsed);
         return {};
     }
@@ -134,6 +127,18 @@ error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics&
     diag.assign_api(std::move(err.type), std::move(err.code), std::move(err.param),
                     std::move(err.message));
     return code;
+}
+
+error_code unreadable_answer(const client_impl& impl, error_code ec, unsigned status,
+                             std::string_view body, const diagnostics& parse_diag,
+                             diagnostics& diag) {
+    static_assert(response_body::kept_prefix > 120);
+    std::string message = "HTTP " + std::to_string(status) + ": " +
+                          std::string(parse_diag.message()) +
+                          "; body starts: " + excerpt(body, 120);
+    redact(message, impl.endpoint.secret());
+    diag.assign(std::string(parse_diag.param()), std::move(message));
+    return ec;
 }
 
 // The client's strand, or a new one when each operation has its own.

@@ -28,6 +28,12 @@ requires std::derived_from<D, open_enum<D>>
 void put(fields& f, const char* name, const D& v) {
     f.emplace_back(name, v.value());
 }
+// A nested object goes as bracketed fields, as the API documents for
+// expires_after.
+void put(fields& f, const char* name, const FileExpirationAfter& v) {
+    f.emplace_back(std::string(name) + "[anchor]", v.anchor);
+    f.emplace_back(std::string(name) + "[seconds]", std::to_string(v.seconds));
+}
 template <class T>
 void put(fields& f, const char* name, const std::optional<T>& v) {
     if (v)
@@ -74,6 +80,10 @@ fields form_fields(const CreateImageVariationRequest& r) {
     return text_fields(r);
 }
 
+fields form_fields(const CreateFileRequest& r) {
+    return text_fields(r);
+}
+
 // Text fields go first so that a server can reject a bad request before it
 // has received the images.
 error_code encode(const CreateImageEditRequest& req, multipart_form& form, diagnostics& diag) {
@@ -96,6 +106,12 @@ error_code encode(const CreateImageVariationRequest& req, multipart_form& form, 
     if (auto ec = add_fields(form_fields(req), form, diag))
         return ec;
     return add_file(form, "image", "image", req.image, diag);
+}
+
+error_code encode(const CreateFileRequest& req, multipart_form& form, diagnostics& diag) {
+    if (auto ec = add_fields(form_fields(req), form, diag))
+        return ec;
+    return add_file(form, "file", "file", req.file, diag);
 }
 
 }  // namespace openai::images

@@ -312,7 +312,12 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
         parser.emplace();
         parser->get().body().sink = sink;
         parser->header_limit(l.max_response_header);
-        parser->body_limit(l.max_response_body);
+        if (sink != nullptr && sink->unbounded()) {
+            parser->body_limit(boost::none);
+            parser->get().body().text_limit = l.max_response_body;
+        } else {
+            parser->body_limit(l.max_response_body);
+        }
         error_code ec;
         for (;;) {
             parse_buffered(*parser, buffer, stats.bytes_received, ec);
@@ -349,8 +354,8 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
     auto& p = *parser;
     // A stream of events may pause far longer between bytes than a body.
     const unsigned final_status = p.get().result_int();
-    const bool streamed =
-        sink != nullptr && sink->streams() && final_status >= 200 && final_status < 300;
+    const bool sunk = sink != nullptr && final_status >= 200 && final_status < 300;
+    const bool streamed = sunk && sink->streams();
     const auto idle = streamed ? t.stream_idle : t.body_idle;
     const auto idle_error =
         streamed ? client_errc::stream_idle_timeout : client_errc::body_idle_timeout;
@@ -385,13 +390,11 @@ asio::awaitable<exchange_result> write_and_read(Stream& s, beast::flat_buffer& b
             read_more = parse_buffered(p, buffer, stats.bytes_received, ec);
         if (ec)
             co_return read_failure(ec, true, deadline, idle_error);
-        if (streamed) {
-            // The caller's code ran in the sink: it may have cancelled, or failed.
-            if (cancelled(cs))
-                co_return aborted("reading the response body");
-            if (sink->stopped())
-                co_return aborted("reading the response body: the event function failed");
-        }
+        // The caller's code ran in the sink: it may have cancelled, or failed.
+        if (streamed && cancelled(cs))
+            co_return aborted("reading the response body");
+        if (sunk && sink->stopped())
+            co_return aborted("reading the response body: its reader stopped");
     }
     expire(steady::time_point::max());
     r.body_received = steady::now();

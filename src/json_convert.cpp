@@ -402,6 +402,12 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const ImagesRespon
 void tag_invoke(const json::value_from_tag&, json::value& jv, const ImageStreamEvent& r) {
     jv = to_object(r);
 }
+void tag_invoke(const json::value_from_tag&, json::value& jv, const OpenAIFile& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const DeleteFileResponse& r) {
+    jv = to_object(r);
+}
 
 CreateImageRequest tag_invoke(const json::value_to_tag<CreateImageRequest>&,
                               const json::value& jv) {
@@ -423,6 +429,13 @@ ImagesResponse tag_invoke(const json::value_to_tag<ImagesResponse>&, const json:
 ImageStreamEvent tag_invoke(const json::value_to_tag<ImageStreamEvent>&, const json::value& jv) {
     return decode_or_throw<ImageStreamEvent>(jv);
 }
+OpenAIFile tag_invoke(const json::value_to_tag<OpenAIFile>&, const json::value& jv) {
+    return decode_or_throw<OpenAIFile>(jv);
+}
+DeleteFileResponse tag_invoke(const json::value_to_tag<DeleteFileResponse>&,
+                              const json::value& jv) {
+    return decode_or_throw<DeleteFileResponse>(jv);
+}
 
 std::string to_json(const CreateImageRequest& req) {
     return request_json(req);
@@ -436,6 +449,14 @@ std::string to_json(const ImagesResponse& resp) {
     return json::serialize(to_object(resp));
 }
 
+std::string to_json(const OpenAIFile& file) {
+    return request_json(file);
+}
+
+std::string to_json(const DeleteFileResponse& resp) {
+    return request_json(resp);
+}
+
 error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag) {
     return parse_body(body, out, diag);
 }
@@ -447,6 +468,14 @@ error_code parse_create_image_request(std::string_view body, CreateImageRequest&
 
 error_code parse_edit_image_json_request(std::string_view body, EditImageBodyJsonParam& out,
                                          diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_response(std::string_view body, OpenAIFile& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_response(std::string_view body, DeleteFileResponse& out, diagnostics& diag) {
     return parse_body(body, out, diag);
 }
 

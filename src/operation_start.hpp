@@ -27,6 +27,29 @@ error_code api_failure(const client_impl& impl, exchange_result& r, diagnostics&
 /// The client's strand, or a new one when each operation has its own.
 asio::any_io_executor operation_strand(const client_impl& impl);
 
+/// A multipart request of `req`'s fields and files (encode()) to `path`.
+template <class Request>
+error_code encode_form(const client_impl& impl, const Request& req, std::string_view method,
+                       std::string_view path, wire_request& out, diagnostics& diag) {
+    auto m = std::make_unique<form_request>();
+    if (auto ec = encode(req, m->body(), diag))
+        return ec;
+    m->method(http::string_to_verb(method));
+    m->target(impl.endpoint.target(path));
+    m->version(11);
+    impl.endpoint.api_headers(*m);
+    m->set(http::field::content_type, m->body().content_type());
+    m->prepare_payload();
+    out = std::move(m);
+    return {};
+}
+
+/// A complete 2xx answer whose body does not parse (`ec`, `parse_diag`):
+/// `diag` says the status, the parser's message and how the body starts.
+error_code unreadable_answer(const client_impl& impl, error_code ec, unsigned status,
+                             std::string_view body, const diagnostics& parse_diag,
+                             diagnostics& diag);
+
 /// Validation and encoding: everything that can fail before a byte is sent.
 /// The row says where the request goes and how its body is written.
 /// `streamed`: the operation reads server-sent events (async_stream); any
@@ -51,16 +74,7 @@ error_code prepare(const client_impl& impl, const Request& req, wire_request& ou
                                                    to_json(req));
         out = std::move(m);
     } else {
-        auto m = std::make_unique<form_request>();
-        if (auto ec = encode(req, m->body(), diag))
-            return ec;
-        m->method(http::string_to_verb(row.method));
-        m->target(impl.endpoint.target(row.path));
-        m->version(11);
-        impl.endpoint.api_headers(*m);
-        m->set(http::field::content_type, m->body().content_type());
-        m->prepare_payload();
-        out = std::move(m);
+        return encode_form(impl, req, row.method, row.path, out, diag);
     }
     return {};
 }

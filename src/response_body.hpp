@@ -32,6 +32,9 @@ struct response_body {
         body_sink* sink = nullptr;
         /// The whole body; only its first kept_prefix bytes when sunk.
         std::string text;
+        /// The most `text` may hold whole: the parser's own limit does not
+        /// apply when a sink that holds nothing takes a 2xx body.
+        std::uint64_t text_limit = UINT64_MAX;
     };
 
     class reader {
@@ -57,6 +60,10 @@ struct response_body {
                     size = *length;
                 body_.sink->begin(size);
             } else if (length) {
+                if (*length > body_.text_limit) {
+                    ec = boost::beast::http::error::body_limit;
+                    return;
+                }
                 if (*length > body_.text.max_size()) {
                     ec = boost::beast::http::error::buffer_overflow;
                     return;
@@ -78,6 +85,10 @@ struct response_body {
                         body_.text.append(piece.substr(0, kept_prefix - body_.text.size()));
                     body_.sink->write(piece);
                 } else {
+                    if (piece.size() > body_.text_limit - body_.text.size()) {
+                        ec = boost::beast::http::error::body_limit;
+                        return n;
+                    }
                     body_.text.append(piece);
                 }
                 n += piece.size();

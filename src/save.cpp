@@ -7,69 +7,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "atomic_file.hpp"
 #include "op_completion.hpp"
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <random>
 
 namespace openai::images {
 namespace asio = boost::asio;
-
-namespace {
-
-error_code write_failed(diagnostics& diag, const std::filesystem::path& path, std::string_view what,
-                        int err) {
-    diag.assign("path", path.string() + ": " + std::string(what) + ": " + std::strerror(err));
-    return client_errc::file_write_failed;
-}
-
-// Writes all of `bytes` to a new temporary file next to `target`, flushes it
-// to disk and renames it over `target`: readers see the old file or the whole
-// new one, never a part.
-error_code write_atomically(const std::filesystem::path& target,
-                            std::span<const unsigned char> bytes, diagnostics& diag) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    // Appended piece by piece: GCC 12 at -O3 warns (-Wrestrict, a
-    // false positive) on a string literal + std::string temporary.
-    std::string name(1, '.');
-    name.append(target.filename().string())
-        .append(".tmp-")
-        .append(std::to_string(rng() % 1000000007));
-    const auto tmp = target.parent_path() / name;
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return write_failed(diag, tmp, "cannot create", errno);
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            const int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return write_failed(diag, tmp, "cannot write", err);
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        return write_failed(diag, tmp, "cannot flush", err);
-    }
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        return write_failed(diag, target, "cannot rename the temporary file to it", err);
-    }
-    return {};
-}
-
-}  // namespace
 
 std::string image_extension(std::span<const unsigned char> bytes, std::string_view output_format) {
     const auto format = detect_format(bytes.first(std::min<std::size_t>(bytes.size(), 16)));
@@ -100,7 +42,8 @@ error_code save_image_bytes(std::span<const unsigned char> bytes, const std::fil
     }
     const auto path = (dir.empty() ? std::filesystem::path(".") : dir) /
                       (std::string(stem) + "." + image_extension(bytes, output_format));
-    if (auto ec = write_atomically(path, bytes, diag))
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (auto ec = detail::write_atomically(path, text, diag))
         return ec;
     image_info info;
     diagnostics probe;

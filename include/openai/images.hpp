@@ -8,6 +8,7 @@
 #include <openai/images/encode.hpp>
 #include <openai/images/error.hpp>
 #include <openai/images/file.hpp>
+#include <openai/images/files.hpp>
 #include <openai/images/image_info.hpp>
 #include <openai/images/json.hpp>
 #include <openai/images/models.hpp>

@@ -118,7 +118,7 @@ http_response images_answer(fake_server::state& st, const plan& p) {
                     st.file_order.pop_front();
                 }
             }
-            out.url = st.origin + "/v1/files/" + id;
+            out.url = st.origin + "/v1/generated/" + id;
         } else {
             out.b64_json = img->b64;
         }
@@ -317,7 +317,7 @@ std::optional<http_response> check_files(const std::vector<upload>& files) {
 
 // A part sent as a file: one with a filename, or under a file's name without one.
 bool is_file_part(const multipart_part& part, bool edit) {
-    return part.filename || part.name == "image" ||
+    return part.filename || part.name == "image" || part.name == "file" ||
            (edit && (part.name == "image[]" || part.name == "mask"));
 }
 
@@ -451,7 +451,7 @@ http_response uploads(fake_server::state& st, const http_request& req, bool buil
 }
 
 http_response file_download(fake_server::state& st, std::string_view path) {
-    constexpr std::string_view prefix = "/v1/files/";
+    constexpr std::string_view prefix = "/v1/generated/";
     std::shared_ptr<const png_image> img;
     {
         std::lock_guard lock(st.mu);
@@ -492,7 +492,7 @@ void record_body(const http_request& req, request_record& rec) {
                                                               : json::serialize(m.value()));
             rec.field_is_json.push_back(!m.value().is_string());
         }
-    } else if (edit || is_post_to(req, "/v1/images/variations")) {
+    } else if (edit || is_post_to(req, "/v1/images/variations") || is_post_to(req, "/v1/files")) {
         const auto boundary = multipart_boundary(req[http::field::content_type]);
         if (!boundary)
             return;
@@ -518,11 +518,13 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
     path = path.substr(0, path.find('?'));
     const bool post = req.method() == http::verb::post;
 
-    if (req.method() == http::verb::get && path.starts_with("/v1/files/"))
+    if (req.method() == http::verb::get && path.starts_with("/v1/generated/"))
         return file_download(st, path);
 
-    const bool known = post && is_one_of(path, {"/v1/images/generations", "/v1/images/edits",
-                                                "/v1/images/variations"});
+    const bool files = path == "/v1/files" || path.starts_with("/v1/files/");
+    const bool known =
+        files || (post && is_one_of(path, {"/v1/images/generations", "/v1/images/edits",
+                                           "/v1/images/variations"}));
     if (!known) {
         return error_response(
             404, "invalid_request_error",
@@ -546,6 +548,8 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
                                   {}, "invalid_api_key");
         }
     }
+    if (files)
+        return files_api(st, req, path);
     if (path == "/v1/images/generations")
         return generations(st, req, build_images);
     if (path == "/v1/images/edits" &&

@@ -3,6 +3,7 @@
 // handlers (handlers.cpp) decide what to answer. Internal to the fake server.
 #pragma once
 
+#include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/testing/fake_server.hpp>
 #include "png.hpp"
@@ -55,6 +56,12 @@ struct fake_server::state {
     std::size_t arrived = 0;  // requests read whole, kept in records or not
     std::map<std::string, std::shared_ptr<const detail::png_image>> files;  // url answers
     std::deque<std::string> file_order;  // oldest first, to forget the oldest
+    // The Files API's files: their objects and contents.
+    struct stored_file {
+        OpenAIFile object;
+        std::shared_ptr<const std::string> content;
+    };
+    std::map<std::string, stored_file> stored;
     // What stop() runs, on each connection's strand, to close it.
     struct live_connection {
         boost::asio::any_io_executor executor;
@@ -95,6 +102,10 @@ std::size_t arrive(fake_server::state& st, request_record rec, fault& f);
 /// checked but a success gets an empty 200 (the caller replaces it with a
 /// fault's answer).
 http_response answer(fake_server::state& st, const http_request& req, bool build_images);
+
+/// The Files API's answer to a request to /v1/files or under it: uploads,
+/// file objects, deletions and contents (404 Invalid URL for anything else).
+http_response files_api(fake_server::state& st, const http_request& req, std::string_view path);
 
 /// The answer of a status, raw_body or malformed_json fault.
 http_response fault_response(const fault& f);

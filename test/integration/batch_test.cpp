@@ -425,7 +425,7 @@ BOOST_AUTO_TEST_CASE(url_images_are_downloaded_through_the_client) {
     const auto recs = server.requests();
     BOOST_REQUIRE_EQUAL(recs.size(), 3u);
     BOOST_TEST(recs[1].method == "GET");
-    BOOST_TEST(recs[1].target.starts_with("/v1/files/"));
+    BOOST_TEST(recs[1].target.starts_with("/v1/generated/"));
     // One connection served the generation and both downloads.
     BOOST_TEST(c.stats().connections_opened == 1u);
 }
@@ -465,7 +465,7 @@ BOOST_AUTO_TEST_CASE(downloads_from_another_origin_get_no_api_key) {
 
     // A missing file and a bad URL.
     error_code missing, bad;
-    c.async_download(other.base_url() + "/files/nope.png", diag,
+    c.async_download(other.base_url() + "/generated/nope.png", diag,
                      [&](error_code ec, std::string) { missing = ec; });
     c.async_download("ftp://127.0.0.1/x", [&](error_code ec, std::string) { bad = ec; });
     ioc.restart();

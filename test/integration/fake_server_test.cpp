@@ -624,18 +624,18 @@ BOOST_AUTO_TEST_CASE(url_answer_then_get_of_the_url_serves_the_png) {
     BOOST_REQUIRE(r.data[0].url.has_value());
     BOOST_TEST(!r.data[0].b64_json.has_value());
     BOOST_TEST(!r.usage.has_value());  // dall-e-2
-    const std::string prefix = server.base_url() + "/files/";
+    const std::string prefix = server.base_url() + "/generated/";
     BOOST_REQUIRE(r.data[0].url->starts_with(prefix));
     BOOST_TEST(r.data[0].url->ends_with(".png"));
 
     // No API key needed, as the API's image URLs.
-    const auto file = c.exchange(
-        c.make(http::verb::get, "/v1/files/" + r.data[0].url->substr(prefix.size()), {}, {}, ""));
+    const auto file = c.exchange(c.make(
+        http::verb::get, "/v1/generated/" + r.data[0].url->substr(prefix.size()), {}, {}, ""));
     BOOST_TEST(file.result_int() == 200u);
     BOOST_TEST(file[http::field::content_type] == "image/png");
     BOOST_TEST(decode_png(bytes_of(file.body())).width == 512u);
 
-    const auto missing = c.exchange(c.make(http::verb::get, "/v1/files/img_999.png"));
+    const auto missing = c.exchange(c.make(http::verb::get, "/v1/generated/img_999.png"));
     BOOST_TEST(missing.result_int() == 404u);
 
     const auto dalle3 = images_of(c.exchange(

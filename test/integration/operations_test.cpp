@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(generation_url_then_organization_and_project_headers) {
     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message());
     BOOST_REQUIRE_EQUAL(r.response.data.size(), 1u);
     BOOST_REQUIRE(r.response.data[0].url.has_value());
-    BOOST_TEST(r.response.data[0].url->starts_with(server.base_url() + "/files/"));
+    BOOST_TEST(r.response.data[0].url->starts_with(server.base_url() + "/generated/"));
     BOOST_TEST(!r.response.data[0].b64_json.has_value());
     const auto recs = server.requests();
     BOOST_REQUIRE_EQUAL(recs.size(), 1u);

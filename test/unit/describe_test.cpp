@@ -29,10 +29,11 @@ namespace {
 template <class T>
 using members = boost::describe::describe_members<T, boost::describe::mod_public>;
 
-using models = mp11::mp_list<oi::CreateImageRequest, oi::CreateImageEditRequest,
-                             oi::CreateImageVariationRequest, oi::Image,
-                             oi::ImageGenInputUsageDetails, oi::ImageGenOutputTokensDetails,
-                             oi::ImageGenUsage, oi::ImagesResponse, oi::ImageStreamEvent>;
+using models = mp11::mp_list<
+    oi::CreateImageRequest, oi::CreateImageEditRequest, oi::CreateImageVariationRequest, oi::Image,
+    oi::ImageGenInputUsageDetails, oi::ImageGenOutputTokensDetails, oi::ImageGenUsage,
+    oi::ImagesResponse, oi::ImageStreamEvent, oi::ImageRefParam, oi::EditImageBodyJsonParam,
+    oi::CreateFileRequest, oi::FileExpirationAfter, oi::OpenAIFile, oi::DeleteFileResponse>;
 
 // A value for each kind of member, told apart by the member's name and place.
 void fill(std::string& out, std::string_view name, std::size_t) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openai/images/error.hpp>
+#include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/operations.hpp>
 #include <openai/images/options.hpp>
@@ -15,8 +16,12 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace openai::images {
 
@@ -26,6 +31,15 @@ using images_handler = boost::asio::any_completion_handler<images_signature>;
 /// The completion signature of async_download: the body's bytes.
 using download_signature = void(error_code, std::string);
 using download_handler = boost::asio::any_completion_handler<download_signature>;
+/// The completion signatures of the Files API's operations.
+using file_signature = void(error_code, OpenAIFile);
+using file_deleted_signature = void(error_code, DeleteFileResponse);
+/// A file's content: how many bytes of it were written.
+using content_signature = void(error_code, std::uint64_t);
+/// Takes a file's content piece by piece, in order, as it is read. It runs
+/// on the operation's strand; an exception it throws ends the operation with
+/// the exception's error (and the connection is closed).
+using content_function = std::function<void(std::string_view)>;
 
 namespace detail {
 class client_impl;
@@ -42,6 +56,16 @@ void start_stream_operation(const std::shared_ptr<client_impl>& impl, Request re
 template <class Request>
 std::shared_ptr<image_stream_state> start_image_stream(const std::shared_ptr<client_impl>& impl,
                                                        Request req, request_options opts);
+void start_upload_file(const std::shared_ptr<client_impl>& impl, CreateFileRequest req,
+                       diagnostics* diag, boost::asio::any_completion_handler<file_signature> h);
+void start_retrieve_file(const std::shared_ptr<client_impl>& impl, std::string file_id,
+                         diagnostics* diag, boost::asio::any_completion_handler<file_signature> h);
+void start_delete_file(const std::shared_ptr<client_impl>& impl, std::string file_id,
+                       diagnostics* diag,
+                       boost::asio::any_completion_handler<file_deleted_signature> h);
+void start_file_content(const std::shared_ptr<client_impl>& impl, std::string file_id,
+                        content_function on_piece, std::filesystem::path to, diagnostics* diag,
+                        boost::asio::any_completion_handler<content_signature> h);
 }  // namespace detail
 
 /// A client of the OpenAI Images API.
@@ -197,6 +221,85 @@ class client {
             initiate_download{impl_}, token, std::move(url), nullptr);
     }
 
+    /// The Files API (POST /files, GET and DELETE /files/{file_id}, GET
+    /// /files/{file_id}/content), with the same timeouts, retries,
+    /// cancellation and errors as the images operations; `diag` as there.
+    ///
+    /// async_upload_file: the request is validated (validate(const
+    /// CreateFileRequest&)) and sent as multipart/form-data, the file
+    /// streamed from its source and replayed on a retry; completes with the
+    /// file object (void(error_code, OpenAIFile)).
+    template <class CompletionToken>
+    auto async_upload_file(CreateFileRequest req, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, file_signature>(
+            initiate_files{impl_}, token, std::move(req), &diag);
+    }
+    template <class CompletionToken>
+    auto async_upload_file(CreateFileRequest req, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, file_signature>(
+            initiate_files{impl_}, token, std::move(req), nullptr);
+    }
+    /// The file object of `file_id` (validate_file_id() checks it first).
+    template <class CompletionToken>
+    auto async_retrieve_file(std::string file_id, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, file_signature>(
+            initiate_files{impl_}, token, std::move(file_id), &diag);
+    }
+    template <class CompletionToken>
+    auto async_retrieve_file(std::string file_id, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, file_signature>(
+            initiate_files{impl_}, token, std::move(file_id), nullptr);
+    }
+    /// Deletes the file `file_id`: void(error_code, DeleteFileResponse).
+    template <class CompletionToken>
+    auto async_delete_file(std::string file_id, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, file_deleted_signature>(
+            initiate_files{impl_}, token, deletion{std::move(file_id)}, &diag);
+    }
+    template <class CompletionToken>
+    auto async_delete_file(std::string file_id, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, file_deleted_signature>(
+            initiate_files{impl_}, token, deletion{std::move(file_id)}, nullptr);
+    }
+    /// The content of `file_id`, given to `on_piece` as it is read (never
+    /// held whole); completes with the number of bytes
+    /// (void(error_code, std::uint64_t)). limits.max_response_body does
+    /// not apply to it. Once a piece has reached `on_piece` the request is
+    /// never sent again: a failure after that ends the operation.
+    template <class CompletionToken>
+    auto async_file_content(std::string file_id, content_function on_piece, diagnostics& diag,
+                            CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, content_signature>(
+            initiate_files{impl_}, token, std::move(file_id), std::move(on_piece),
+            std::filesystem::path(), &diag);
+    }
+    template <class CompletionToken>
+    auto async_file_content(std::string file_id, content_function on_piece,
+                            CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, content_signature>(
+            initiate_files{impl_}, token, std::move(file_id), std::move(on_piece),
+            std::filesystem::path(), nullptr);
+    }
+    /// The content of `file_id` written to `to` atomically (a temporary file
+    /// in the same directory, flushed, then renamed; removed on failure, so
+    /// `to` is the whole content or as it was). A retry starts the file
+    /// again. Completes with the number of bytes; file_write_failed names
+    /// the path.
+    template <class CompletionToken>
+    auto async_save_file_content(std::string file_id, std::filesystem::path to, diagnostics& diag,
+                                 CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, content_signature>(
+            initiate_files{impl_}, token, std::move(file_id), content_function(), std::move(to),
+            &diag);
+    }
+    template <class CompletionToken>
+    auto async_save_file_content(std::string file_id, std::filesystem::path to,
+                                 CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, content_signature>(
+            initiate_files{impl_}, token, std::move(file_id), content_function(), std::move(to),
+            nullptr);
+    }
+
     /// Coroutine forms: the response, or an exception. A failure the API
     /// answered (an api_errc) throws api_error (the HTTP status, the API's
     /// error type, code, param and message, the request id); one found on
@@ -208,6 +311,11 @@ class client {
     boost::asio::awaitable<ImagesResponse> create_image_edit(CreateImageEditRequest req);
     boost::asio::awaitable<ImagesResponse> create_image_edit(EditImageBodyJsonParam req);
     boost::asio::awaitable<ImagesResponse> create_image_variation(CreateImageVariationRequest req);
+    boost::asio::awaitable<OpenAIFile> upload_file(CreateFileRequest req);
+    boost::asio::awaitable<OpenAIFile> retrieve_file(std::string file_id);
+    boost::asio::awaitable<DeleteFileResponse> delete_file(std::string file_id);
+    boost::asio::awaitable<std::uint64_t> save_file_content(std::string file_id,
+                                                            std::filesystem::path to);
 
   private:
     template <class Request, class CompletionToken>
@@ -252,6 +360,38 @@ class client {
                         diagnostics* diag) const {
             detail::start_operation(impl, std::move(req), std::move(opts), diag,
                                     images_handler(std::forward<Handler>(handler)));
+        }
+    };
+    struct deletion {
+        std::string file_id;
+    };
+    struct initiate_files {
+        std::shared_ptr<detail::client_impl> impl;
+        template <class Handler>
+        void operator()(Handler&& handler, CreateFileRequest req, diagnostics* diag) const {
+            detail::start_upload_file(impl, std::move(req), diag,
+                                      boost::asio::any_completion_handler<file_signature>(
+                                          std::forward<Handler>(handler)));
+        }
+        template <class Handler>
+        void operator()(Handler&& handler, std::string file_id, diagnostics* diag) const {
+            detail::start_retrieve_file(impl, std::move(file_id), diag,
+                                        boost::asio::any_completion_handler<file_signature>(
+                                            std::forward<Handler>(handler)));
+        }
+        template <class Handler>
+        void operator()(Handler&& handler, deletion d, diagnostics* diag) const {
+            detail::start_delete_file(impl, std::move(d.file_id), diag,
+                                      boost::asio::any_completion_handler<file_deleted_signature>(
+                                          std::forward<Handler>(handler)));
+        }
+        template <class Handler>
+        void operator()(Handler&& handler, std::string file_id, content_function on_piece,
+                        std::filesystem::path to, diagnostics* diag) const {
+            detail::start_file_content(impl, std::move(file_id), std::move(on_piece), std::move(to),
+                                       diag,
+                                       boost::asio::any_completion_handler<content_signature>(
+                                           std::forward<Handler>(handler)));
         }
     };
     struct initiate_download {

@@ -1,9 +1,10 @@
 // Turns the multipart operations' requests into their wire form: the text
-// fields and file parts of /images/edits and /images/variations, in the order
+// fields and file parts of /images/edits, /images/variations and /files, in the order
 // the official SDKs send them. Files are not read here, only stat'ed and sniffed.
 #pragma once
 
 #include <openai/images/error.hpp>
+#include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/multipart.hpp>
 
@@ -19,6 +20,9 @@ namespace openai::images {
 std::vector<std::pair<std::string, std::string>> form_fields(const CreateImageEditRequest& req);
 std::vector<std::pair<std::string, std::string>> form_fields(
     const CreateImageVariationRequest& req);
+/// purpose, then expires_after as expires_after[anchor] and
+/// expires_after[seconds] (the form the API documents).
+std::vector<std::pair<std::string, std::string>> form_fields(const CreateFileRequest& req);
 
 /// Adds the request's fields and files to `form`: one input image goes as
 /// `image`, several as repeated `image[]`, then `mask`. A missing or
@@ -26,5 +30,7 @@ std::vector<std::pair<std::string, std::string>> form_fields(
 /// Text fields come first, so a server can refuse a bad request early.
 error_code encode(const CreateImageEditRequest& req, multipart_form& form, diagnostics& diag);
 error_code encode(const CreateImageVariationRequest& req, multipart_form& form, diagnostics& diag);
+/// The fields, then the file as the part `file`.
+error_code encode(const CreateFileRequest& req, multipart_form& form, diagnostics& diag);
 
 }  // namespace openai::images

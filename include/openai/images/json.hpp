@@ -6,6 +6,7 @@
 #pragma once
 
 #include <openai/images/error.hpp>
+#include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
 
 #include <boost/json/fwd.hpp>
@@ -29,6 +30,9 @@ void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
                 const ImagesResponse& r);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
                 const ImageStreamEvent& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const OpenAIFile& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const DeleteFileResponse& r);
 
 // value_to: JSON -> model. Throws client_error (client_errc::unexpected_json)
 // naming the JSON path when a field has the wrong type.
@@ -43,12 +47,17 @@ ImagesResponse tag_invoke(const boost::json::value_to_tag<ImagesResponse>&,
                           const boost::json::value& jv);
 ImageStreamEvent tag_invoke(const boost::json::value_to_tag<ImageStreamEvent>&,
                             const boost::json::value& jv);
+OpenAIFile tag_invoke(const boost::json::value_to_tag<OpenAIFile>&, const boost::json::value& jv);
+DeleteFileResponse tag_invoke(const boost::json::value_to_tag<DeleteFileResponse>&,
+                              const boost::json::value& jv);
 
 /// The request body of POST /images/generations.
 std::string to_json(const CreateImageRequest& req);
 /// The request body of POST /images/edits in its JSON form.
 std::string to_json(const EditImageBodyJsonParam& req);
 std::string to_json(const ImagesResponse& resp);
+std::string to_json(const OpenAIFile& file);
+std::string to_json(const DeleteFileResponse& resp);
 
 /// Parses a response body without throwing. Errors: client_errc::invalid_json
 /// (not JSON at all) or client_errc::unexpected_json (a field of the wrong
@@ -64,5 +73,8 @@ error_code parse_create_image_request(std::string_view body, CreateImageRequest&
                                       diagnostics& diag);
 error_code parse_edit_image_json_request(std::string_view body, EditImageBodyJsonParam& out,
                                          diagnostics& diag);
+/// The Files API's answers, as parse_images_response reads an images answer.
+error_code parse_response(std::string_view body, OpenAIFile& out, diagnostics& diag);
+error_code parse_response(std::string_view body, DeleteFileResponse& out, diagnostics& diag);
 
 }  // namespace openai::images

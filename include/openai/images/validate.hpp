@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openai/images/error.hpp>
+#include <openai/images/files.hpp>
 #include <openai/images/model_capabilities.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/validate_options.hpp>
@@ -50,6 +51,19 @@ error_code validate(const CreateImageVariationRequest& req, diagnostics& diag,
 /// URL or a file id is not fetched.
 error_code validate(const EditImageBodyJsonParam& req, diagnostics& diag,
                     const validate_options& opts = {});
+
+/// An upload to the Files API: a file that can be read, of at most
+/// 536,870,912 bytes (512 MiB; 209,715,200, 200 MiB, for purpose batch); a
+/// purpose uploads take (assistants, batch, fine-tune, vision, user_data,
+/// evals); expires_after with anchor created_at and seconds in
+/// 3600..2592000. Reads the file's size only.
+error_code validate(const CreateFileRequest& req, diagnostics& diag);
+
+/// A file id as it goes into a path (/files/{file_id}): 1 to 256 letters,
+/// digits, '-', '_' or '.', so that it cannot change the path or the query.
+/// Errors: missing_required_field (empty), value_not_allowed naming the
+/// character, each with diag.param() "file_id".
+error_code validate_file_id(std::string_view file_id, diagnostics& diag);
 
 /// `WIDTHxHEIGHT` with two positive decimal integers; nullopt otherwise.
 std::optional<image_dimensions> parse_size(std::string_view size) noexcept;

@@ -93,7 +93,7 @@ struct server_options {
     /// Speak TLS 1.2 at most (its sessions resume by session id or ticket).
     bool tls12_only = false;
     /// `Authorization: Bearer <key>` is required, else 401 invalid_api_key.
-    /// Empty: no check. GET /v1/files/... never needs it (as the API's image URLs).
+    /// Empty: no check. GET /v1/generated/... never needs it (as the API's image URLs).
     std::string api_key = "sk-test-key";
     /// Per connection: send `Connection: close` and close after N responses (0: never).
     std::size_t close_after_requests = 0;
@@ -138,8 +138,10 @@ struct request_record {
 using fault_rule = std::function<fault(const request_record&)>;
 
 /// The server. Endpoints (under /v1): POST /images/generations (JSON),
-/// POST /images/edits and /images/variations (multipart/form-data), and
-/// GET /files/<id>.png for images answered by url (no API key needed). Requests
+/// POST /images/edits and /images/variations (multipart/form-data), the
+/// Files API (POST /files, GET and DELETE /files/<id>, GET
+/// /files/<id>/content; files kept in memory while the server runs), and
+/// GET /generated/<id>.png for images answered by url (no API key needed). Requests
 /// are checked as the API does: the API key (401 invalid_api_key), the body's
 /// shape (400 with code unknown_parameter, invalid_type, missing_required_parameter,
 /// unsupported_file_mimetype, invalid_image, invalid_image_format), then the
