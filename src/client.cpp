@@ -158,20 +158,9 @@ void start_operation(const std::shared_ptr<client_impl>& impl, Request req,
                      images_handler handler) {
     op_completion<images_handler, std::unique_ptr<ImagesResponse>> done{std::move(handler),
                                                                         client_executor(impl)};
-    diagnostics local_diag;
-    diagnostics& d = diag ? *diag : local_diag;
-    d.clear();
-    error_code ec;
-    wire_request wire;
-    try {
-        ec = impl->endpoint.check_credentials(d);
-        if (!ec)
-            ec = prepare(*impl, req, wire, d);
-    } catch (...) {
-        ec = error_from_exception(d);
-    }
-    launch<images_response_handler, std::unique_ptr<ImagesResponse>>(
-        impl, ec, std::move(wire), nullptr, diag, std::move(ro), std::move(done));
+    start_prepared<images_response_handler, std::unique_ptr<ImagesResponse>>(
+        impl, [&](diagnostics& d, wire_request& wire) { return prepare(*impl, req, wire, d); },
+        diag, std::move(ro), std::move(done));
 }
 
 // GET of an image URL. The API key goes only to the base URL's own origin.

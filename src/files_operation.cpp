@@ -1,6 +1,7 @@
 // The Files API's operations on the request machine of the images
 // operations: an upload is a multipart request like an edit, retrieve and
-// delete are requests without a body whose JSON answer is parsed whole, and
+// delete are requests without a body whose JSON answer is parsed whole
+// (json_operation.hpp), and
 // a file's content goes to a sink that hands it on or writes it to disk as
 // it is read, never holding it.
 #include <openai/images/client.hpp>
@@ -9,51 +10,19 @@
 #include <openai/images/json.hpp>
 #include <openai/images/validate.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <exception>
 #include <memory>
 
 #include "atomic_file.hpp"
-#include "client_impl.hpp"
-#include "op_completion.hpp"
-#include "operation_start.hpp"
-#include "request_driver.hpp"
+#include "json_operation.hpp"
 
 namespace openai::images {
 namespace asio = boost::asio;
 
 namespace detail {
 namespace {
-
-// A JSON answer (a file object, a deletion) read whole, then parsed.
-template <class Model>
-class json_response_handler final : public response_handler {
-  public:
-    json_response_handler(const client_impl& impl, std::unique_ptr<Model>& out)
-        : impl_(impl), out_(out) {}
-
-    body_sink* sink() override { return nullptr; }
-
-    error_code finish(exchange_result& r, lazy_diagnostics& diag) override {
-        const unsigned status = r.response.result_int();
-        if (status < 200 || status >= 300)
-            return api_failure(impl_, r, diag.get());
-        auto parsed = std::make_unique<Model>();
-        diagnostics parse_diag;
-        const auto& text = r.response.body().text;
-        if (const auto ec = parse_response(text, *parsed, parse_diag))
-            return unreadable_answer(impl_, ec, status, text, parse_diag, diag.get());
-        out_ = std::move(parsed);
-        return {};
-    }
-
-  private:
-    const client_impl& impl_;
-    std::unique_ptr<Model>& out_;
-};
 
 // Where a file's content goes: the caller's function, or a file.
 struct content_result {
@@ -147,71 +116,54 @@ class content_response_handler final : public response_handler, private body_sin
     diagnostics write_diag_;
 };
 
-// A request without a body to `path`, as the API's other requests are sent.
-wire_request bodyless(const client_impl& impl, http::verb method, const std::string& path) {
+}  // namespace
+
+wire_request api_call(const client_impl& impl, http::verb method, const std::string& path,
+                      const std::string* json, std::string_view query) {
+    if (json) {
+        rendered_request r;
+        r.bytes = impl.endpoint.render_api_request(http::to_string(method), path,
+                                                   "application/json", *json);
+        return r;
+    }
     http::request<http::string_body> m;
     m.method(method);
-    m.target(impl.endpoint.target(path));
+    std::string target = impl.endpoint.target(path);
+    if (!query.empty())
+        target.append(target.find('?') == std::string::npos ? "?" : "&").append(query);
+    m.target(target);
     m.version(11);
     impl.endpoint.api_headers(m);
+    // A POST without a body still says so (Content-Length: 0).
+    m.prepare_payload();
     rendered_request r;
     r.bytes = render_request(m);
     return r;
 }
 
-// Validation of the id and the request without a body for one file.
-template <class Handler, class T, class Completion>
-void start_file_request(const std::shared_ptr<client_impl>& impl, const std::string& file_id,
-                        http::verb method, std::string_view suffix, diagnostics* diag,
-                        Completion done, T value = {}) {
-    diagnostics local_diag;
-    diagnostics& d = diag ? *diag : local_diag;
-    d.clear();
-    error_code ec;
-    wire_request wire;
-    try {
-        ec = impl->endpoint.check_credentials(d);
-        if (!ec)
-            ec = validate_file_id(file_id, d);
-        if (!ec)
-            wire = bodyless(*impl, method, "/files/" + file_id + std::string(suffix));
-    } catch (...) {
-        ec = error_from_exception(d);
-    }
-    launch<Handler, T>(impl, ec, std::move(wire), nullptr, diag, nullptr, std::move(done),
-                       std::move(value));
-}
-
-}  // namespace
-
 void start_upload_file(const std::shared_ptr<client_impl>& impl, CreateFileRequest req,
                        diagnostics* diag, asio::any_completion_handler<file_signature> handler) {
     op_completion<asio::any_completion_handler<file_signature>, std::unique_ptr<OpenAIFile>> done{
         std::move(handler), client_executor(impl)};
-    diagnostics local_diag;
-    diagnostics& d = diag ? *diag : local_diag;
-    d.clear();
-    error_code ec;
-    wire_request wire;
-    try {
-        ec = impl->endpoint.check_credentials(d);
-        if (!ec && impl->opts.validation.enabled)
-            ec = validate(req, d);
-        if (!ec)
-            ec = encode_form(*impl, req, "POST", "/files", wire, d);
-    } catch (...) {
-        ec = error_from_exception(d);
-    }
-    launch<json_response_handler<OpenAIFile>, std::unique_ptr<OpenAIFile>>(
-        impl, ec, std::move(wire), nullptr, diag, nullptr, std::move(done));
+    start_prepared<json_response_handler<OpenAIFile>, std::unique_ptr<OpenAIFile>>(
+        impl,
+        [&](diagnostics& d, wire_request& wire) {
+            if (impl->opts.validation.enabled) {
+                if (auto ec = validate(req, d))
+                    return ec;
+            }
+            return encode_form(*impl, req, "POST", "/files", wire, d);
+        },
+        diag, nullptr, std::move(done));
 }
 
 void start_retrieve_file(const std::shared_ptr<client_impl>& impl, std::string file_id,
                          diagnostics* diag, asio::any_completion_handler<file_signature> handler) {
     op_completion<asio::any_completion_handler<file_signature>, std::unique_ptr<OpenAIFile>> done{
         std::move(handler), client_executor(impl)};
-    start_file_request<json_response_handler<OpenAIFile>, std::unique_ptr<OpenAIFile>>(
-        impl, file_id, http::verb::get, "", diag, std::move(done));
+    start_id_request<json_response_handler<OpenAIFile>, std::unique_ptr<OpenAIFile>>(
+        impl, validate_file_id, file_id, http::verb::get, "/files/" + file_id, diag,
+        std::move(done));
 }
 
 void start_delete_file(const std::shared_ptr<client_impl>& impl, std::string file_id,
@@ -220,9 +172,10 @@ void start_delete_file(const std::shared_ptr<client_impl>& impl, std::string fil
     op_completion<asio::any_completion_handler<file_deleted_signature>,
                   std::unique_ptr<DeleteFileResponse>>
         done{std::move(handler), client_executor(impl)};
-    start_file_request<json_response_handler<DeleteFileResponse>,
-                       std::unique_ptr<DeleteFileResponse>>(impl, file_id, http::verb::delete_, "",
-                                                            diag, std::move(done));
+    start_id_request<json_response_handler<DeleteFileResponse>,
+                     std::unique_ptr<DeleteFileResponse>>(impl, validate_file_id, file_id,
+                                                          http::verb::delete_, "/files/" + file_id,
+                                                          diag, std::move(done));
 }
 
 void start_file_content(const std::shared_ptr<client_impl>& impl, std::string file_id,
@@ -231,51 +184,39 @@ void start_file_content(const std::shared_ptr<client_impl>& impl, std::string fi
     op_completion<asio::any_completion_handler<content_signature>, content_result> done{
         std::move(handler), client_executor(impl)};
     content_result value{std::move(on_piece), std::move(to), 0};
-    start_file_request<content_response_handler, content_result>(
-        impl, file_id, http::verb::get, "/content", diag, std::move(done), std::move(value));
+    start_id_request<content_response_handler, content_result>(
+        impl, validate_file_id, file_id, http::verb::get, "/files/" + file_id + "/content", diag,
+        std::move(done), std::move(value));
 }
 
 }  // namespace detail
 
-namespace {
-
-// Named, not a temporary in co_await: GCC 12 miscompiles those.
-constexpr auto token = asio::as_tuple(asio::use_awaitable);
-
-}  // namespace
-
 asio::awaitable<OpenAIFile> client::upload_file(CreateFileRequest req) {
-    diagnostics diag;
-    auto [ec, file] = co_await async_upload_file(std::move(req), diag, token);
-    if (ec)
-        detail::throw_failure(ec, diag);
-    co_return std::move(file);
+    return detail::value_or_throw<OpenAIFile>([this, r = std::move(req)](auto& diag, auto token) {
+        return async_upload_file(r, diag, token);
+    });
 }
 
 asio::awaitable<OpenAIFile> client::retrieve_file(std::string file_id) {
-    diagnostics diag;
-    auto [ec, file] = co_await async_retrieve_file(std::move(file_id), diag, token);
-    if (ec)
-        detail::throw_failure(ec, diag);
-    co_return std::move(file);
+    return detail::value_or_throw<OpenAIFile>(
+        [this, id = std::move(file_id)](auto& diag, auto token) {
+            return async_retrieve_file(id, diag, token);
+        });
 }
 
 asio::awaitable<DeleteFileResponse> client::delete_file(std::string file_id) {
-    diagnostics diag;
-    auto [ec, answer] = co_await async_delete_file(std::move(file_id), diag, token);
-    if (ec)
-        detail::throw_failure(ec, diag);
-    co_return std::move(answer);
+    return detail::value_or_throw<DeleteFileResponse>(
+        [this, id = std::move(file_id)](auto& diag, auto token) {
+            return async_delete_file(id, diag, token);
+        });
 }
 
 asio::awaitable<std::uint64_t> client::save_file_content(std::string file_id,
                                                          std::filesystem::path to) {
-    diagnostics diag;
-    auto [ec, bytes] =
-        co_await async_save_file_content(std::move(file_id), std::move(to), diag, token);
-    if (ec)
-        detail::throw_failure(ec, diag);
-    co_return bytes;
+    return detail::value_or_throw<std::uint64_t>(
+        [this, id = std::move(file_id), path = std::move(to)](auto& diag, auto token) {
+            return async_save_file_content(id, path, diag, token);
+        });
 }
 
 }  // namespace openai::images

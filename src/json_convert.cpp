@@ -15,6 +15,7 @@
 #include <charconv>
 #include <concepts>
 #include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -120,6 +121,17 @@ const json::object& object_at(const json::value& v, const std::string& path) {
     return *o;
 }
 
+// Metadata: an object of strings.
+void read(const json::value& v, const std::string& path, std::map<std::string, std::string>& out) {
+    const auto& o = object_at(v, path);
+    out.clear();
+    for (const auto& kv : o) {
+        std::string value;
+        read(kv.value(), join(path, kv.key()), value);
+        out.emplace(std::string(kv.key()), std::move(value));
+    }
+}
+
 // Declared ahead: models nest (a response holds images and usage).
 template <class T>
 void read(const json::value& v, const std::string& path, std::vector<T>& out);
@@ -223,6 +235,13 @@ json::value to_value(bool b) {
 template <open_enum_type D>
 json::value to_value(const D& e) {
     return json::string(e.value());
+}
+
+json::value to_value(const std::map<std::string, std::string>& m) {
+    json::object o;
+    for (const auto& [k, v] : m)
+        o.emplace(k, v);
+    return o;
 }
 
 template <class T>
@@ -335,6 +354,20 @@ void write_json(std::string& out, const D& e) {
     write_text(out, e.value());
 }
 
+void write_json(std::string& out, const std::map<std::string, std::string>& m) {
+    out.push_back('{');
+    bool first = true;
+    for (const auto& [k, v] : m) {
+        if (!first)
+            out.push_back(',');
+        first = false;
+        write_text(out, k);
+        out.push_back(':');
+        write_text(out, v);
+    }
+    out.push_back('}');
+}
+
 // A JSON edit nests references: an object, a list of them.
 template <object_model T>
 void write_json(std::string& out, const T& r);
@@ -364,8 +397,9 @@ void write_member_json(std::string& out, bool& first, std::string_view key,
         write_member_json(out, first, key, *v);
 }
 
-// Requests only: their members are strings, numbers, booleans, enums, and
-// objects and lists of those (Image's b64_json/bytes rule is to_object's alone).
+// Models without an image (requests, files, batches): their members are
+// strings, numbers, booleans, enums, metadata, and objects and lists of
+// those (Image's b64_json/bytes rule is to_object's alone).
 template <object_model T>
 void write_json(std::string& out, const T& r) {
     bool first = true;
@@ -402,6 +436,12 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const ImagesRespon
 void tag_invoke(const json::value_from_tag&, json::value& jv, const ImageStreamEvent& r) {
     jv = to_object(r);
 }
+void tag_invoke(const json::value_from_tag&, json::value& jv, const Batch& r) {
+    jv = to_object(r);
+}
+void tag_invoke(const json::value_from_tag&, json::value& jv, const CreateBatchRequest& r) {
+    jv = to_object(r);
+}
 void tag_invoke(const json::value_from_tag&, json::value& jv, const OpenAIFile& r) {
     jv = to_object(r);
 }
@@ -428,6 +468,13 @@ ImagesResponse tag_invoke(const json::value_to_tag<ImagesResponse>&, const json:
 }
 ImageStreamEvent tag_invoke(const json::value_to_tag<ImageStreamEvent>&, const json::value& jv) {
     return decode_or_throw<ImageStreamEvent>(jv);
+}
+Batch tag_invoke(const json::value_to_tag<Batch>&, const json::value& jv) {
+    return decode_or_throw<Batch>(jv);
+}
+CreateBatchRequest tag_invoke(const json::value_to_tag<CreateBatchRequest>&,
+                              const json::value& jv) {
+    return decode_or_throw<CreateBatchRequest>(jv);
 }
 OpenAIFile tag_invoke(const json::value_to_tag<OpenAIFile>&, const json::value& jv) {
     return decode_or_throw<OpenAIFile>(jv);
@@ -457,6 +504,18 @@ std::string to_json(const DeleteFileResponse& resp) {
     return request_json(resp);
 }
 
+std::string to_json(const CreateBatchRequest& req) {
+    return request_json(req);
+}
+
+std::string to_json(const Batch& batch) {
+    return request_json(batch);
+}
+
+std::string to_json(const ListBatchesResponse& list) {
+    return request_json(list);
+}
+
 error_code parse_stream_event(std::string_view body, ImageStreamEvent& out, diagnostics& diag) {
     return parse_body(body, out, diag);
 }
@@ -476,6 +535,19 @@ error_code parse_response(std::string_view body, OpenAIFile& out, diagnostics& d
 }
 
 error_code parse_response(std::string_view body, DeleteFileResponse& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_response(std::string_view body, Batch& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_response(std::string_view body, ListBatchesResponse& out, diagnostics& diag) {
+    return parse_body(body, out, diag);
+}
+
+error_code parse_create_batch_request(std::string_view body, CreateBatchRequest& out,
+                                      diagnostics& diag) {
     return parse_body(body, out, diag);
 }
 

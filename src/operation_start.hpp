@@ -9,7 +9,9 @@
 #include <openai/images/operations.hpp>
 #include <openai/images/validate.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <memory>
@@ -126,5 +128,42 @@ void launch(const std::shared_ptr<client_impl>& impl, error_code ec, wire_reques
 /// A failure as the coroutine forms throw it: api_error for one the API
 /// answered, client_error for any other.
 [[noreturn]] void throw_failure(error_code ec, const diagnostics& diag);
+
+/// A coroutine form: the value of the operation `start(diag, token)`
+/// starts, or its failure thrown as throw_failure() says. `start` is kept
+/// in the frame, so what it captures by value lives until completion.
+template <class T, class Start>
+asio::awaitable<T> value_or_throw(Start start) {
+    diagnostics diag;
+    // Named, not a temporary in co_await: GCC 12 miscompiles those.
+    constexpr auto token = asio::as_tuple(asio::use_awaitable);
+    auto [ec, value] = co_await start(diag, token);
+    if (ec)
+        throw_failure(ec, diag);
+    co_return std::move(value);
+}
+
+/// Starts an operation whose request `prepare(diag, wire)` validates and
+/// renders after the credentials are checked; `ro`: the operation's own
+/// options (null: the client's); `Handler` reads its answers
+/// on the request machine, or the failure is delivered without a byte sent.
+template <class Handler, class T, class Prepare, class Completion>
+void start_prepared(const std::shared_ptr<client_impl>& impl, Prepare&& prepare, diagnostics* diag,
+                    std::shared_ptr<const request_options> ro, Completion done, T value = {}) {
+    diagnostics local_diag;
+    diagnostics& d = diag ? *diag : local_diag;
+    d.clear();
+    error_code ec;
+    wire_request wire;
+    try {
+        ec = impl->endpoint.check_credentials(d);
+        if (!ec)
+            ec = prepare(d, wire);
+    } catch (...) {
+        ec = error_from_exception(d);
+    }
+    launch<Handler, T>(impl, ec, std::move(wire), nullptr, diag, std::move(ro), std::move(done),
+                       std::move(value));
+}
 
 }  // namespace openai::images::detail

@@ -17,17 +17,6 @@ namespace http = boost::beast::http;
 
 constexpr std::int64_t thirty_days = 30 * 24 * 3600;
 
-http_response json_answer(std::string body) {
-    http_response res{http::status::ok, 11};
-    res.set(http::field::content_type, "application/json");
-    res.body() = std::move(body);
-    return res;
-}
-
-http_response invalid(std::string_view message, std::string_view param, std::string_view code) {
-    return error_response(400, "invalid_request_error", message, param, code);
-}
-
 http_response no_such_file(std::string_view id) {
     return error_response(404, "invalid_request_error", "No such File object: " + std::string(id),
                           "id", {});
@@ -45,7 +34,7 @@ bool upload_purpose(std::string_view p) {
 http_response upload(fake_server::state& st, const http_request& req) {
     const auto boundary = multipart_boundary(req[http::field::content_type]);
     if (!boundary)
-        return invalid("Uploads must be multipart/form-data.", {}, "invalid_content_type");
+        return invalid_request("Uploads must be multipart/form-data.", {}, "invalid_content_type");
     multipart_parser parser(req.body(), *boundary);
     multipart_part part;
     std::optional<multipart_part> file;
@@ -62,30 +51,31 @@ http_response upload(fake_server::state& st, const http_request& req) {
             std::int64_t v = 0;
             const auto* end = part.data.data() + part.data.size();
             if (std::from_chars(part.data.data(), end, v).ptr != end)
-                return invalid("Invalid value for 'expires_after[seconds]'.",
-                               "expires_after.seconds", "invalid_type");
+                return invalid_request("Invalid value for 'expires_after[seconds]'.",
+                                       "expires_after.seconds", "invalid_type");
             seconds = v;
         } else {
-            return invalid("Unknown parameter: '" + part.name + "'.", part.name,
-                           "unknown_parameter");
+            return invalid_request("Unknown parameter: '" + part.name + "'.", part.name,
+                                   "unknown_parameter");
         }
     }
     if (!parser.error().empty())
-        return invalid("Invalid multipart body: " + parser.error(), {}, "invalid_request");
+        return invalid_request("Invalid multipart body: " + parser.error(), {}, "invalid_request");
     if (!file)
-        return invalid("Missing required parameter: 'file'.", "file", "missing_required_parameter");
+        return invalid_request("Missing required parameter: 'file'.", "file",
+                               "missing_required_parameter");
     if (purpose.empty())
-        return invalid("Missing required parameter: 'purpose'.", "purpose",
-                       "missing_required_parameter");
+        return invalid_request("Missing required parameter: 'purpose'.", "purpose",
+                               "missing_required_parameter");
     if (!upload_purpose(purpose))
-        return invalid("Invalid value for 'purpose': '" + purpose + "'.", "purpose",
-                       "invalid_value");
+        return invalid_request("Invalid value for 'purpose': '" + purpose + "'.", "purpose",
+                               "invalid_value");
     if (!anchor.empty() && anchor != "created_at")
-        return invalid("Invalid value for 'expires_after.anchor'.", "expires_after.anchor",
-                       "invalid_value");
+        return invalid_request("Invalid value for 'expires_after.anchor'.", "expires_after.anchor",
+                               "invalid_value");
     if (seconds && (*seconds < 3600 || *seconds > thirty_days))
-        return invalid("'expires_after.seconds' must be between 3600 and 2592000.",
-                       "expires_after.seconds", "invalid_value");
+        return invalid_request("'expires_after.seconds' must be between 3600 and 2592000.",
+                               "expires_after.seconds", "invalid_value");
 
     OpenAIFile f;
     f.id = "file-" + std::to_string(st.file_ids.fetch_add(1) + 1);
@@ -104,7 +94,7 @@ http_response upload(fake_server::state& st, const http_request& req) {
         std::lock_guard lock(st.mu);
         st.stored[f.id] = {f, std::move(content)};
     }
-    return json_answer(to_json(f));
+    return json_response(to_json(f));
 }
 
 }  // namespace
@@ -141,10 +131,10 @@ http_response files_api(fake_server::state& st, const http_request& req, std::st
         return no_such_file(rest);
     if (method == http::verb::delete_) {
         DeleteFileResponse d{found->object.id, "file", true};
-        return json_answer(to_json(d));
+        return json_response(to_json(d));
     }
     if (!content)
-        return json_answer(to_json(found->object));
+        return json_response(to_json(found->object));
     http_response res{http::status::ok, 11};
     res.set(http::field::content_type, "application/octet-stream");
     res.body() = *found->content;

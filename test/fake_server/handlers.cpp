@@ -36,11 +36,6 @@ std::string_view media_type(std::string_view content_type) {
     return t;
 }
 
-http_response invalid_request(std::string_view message, std::string_view param,
-                              std::string_view code) {
-    return error_response(400, "invalid_request_error", message, param, code);
-}
-
 // The API's error code for a validate() failure.
 std::string_view code_of(error_code ec) {
     if (ec == client_errc::missing_required_field)
@@ -522,9 +517,10 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
         return file_download(st, path);
 
     const bool files = path == "/v1/files" || path.starts_with("/v1/files/");
-    const bool known =
-        files || (post && is_one_of(path, {"/v1/images/generations", "/v1/images/edits",
-                                           "/v1/images/variations"}));
+    const bool batches = path == "/v1/batches" || path.starts_with("/v1/batches/");
+    const bool known = files || batches ||
+                       (post && is_one_of(path, {"/v1/images/generations", "/v1/images/edits",
+                                                 "/v1/images/variations"}));
     if (!known) {
         return error_response(
             404, "invalid_request_error",
@@ -550,6 +546,8 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
     }
     if (files)
         return files_api(st, req, path);
+    if (batches)
+        return batches_api(st, req, path);
     if (path == "/v1/images/generations")
         return generations(st, req, build_images);
     if (path == "/v1/images/edits" &&

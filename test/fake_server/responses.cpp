@@ -32,6 +32,18 @@ http_response error_response(unsigned status, std::string_view type, std::string
     return res;
 }
 
+http_response json_response(std::string body) {
+    http_response res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = std::move(body);
+    return res;
+}
+
+http_response invalid_request(std::string_view message, std::string_view param,
+                              std::string_view code) {
+    return error_response(400, "invalid_request_error", message, param, code);
+}
+
 std::size_t arrive(fake_server::state& st, request_record rec, fault& f) {
     std::size_t index = 0;
     {

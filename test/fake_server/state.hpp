@@ -3,6 +3,7 @@
 // handlers (handlers.cpp) decide what to answer. Internal to the fake server.
 #pragma once
 
+#include <openai/images/batch_api.hpp>
 #include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
 #include <openai/images/testing/fake_server.hpp>
@@ -62,6 +63,9 @@ struct fake_server::state {
         std::shared_ptr<const std::string> content;
     };
     std::map<std::string, stored_file> stored;
+    // The Batch API's batches, by id, and their ids oldest first (for lists).
+    std::map<std::string, Batch> batches;
+    std::vector<std::string> batch_order;
     // What stop() runs, on each connection's strand, to close it.
     struct live_connection {
         boost::asio::any_io_executor executor;
@@ -107,6 +111,12 @@ http_response answer(fake_server::state& st, const http_request& req, bool build
 /// file objects, deletions and contents (404 Invalid URL for anything else).
 http_response files_api(fake_server::state& st, const http_request& req, std::string_view path);
 
+/// The Batch API's answer to a request to /v1/batches or under it: create,
+/// retrieve (each retrieve moves the batch one state on: validating,
+/// in_progress, finalizing, completed; its requests are answered as they
+/// would be live when it reaches finalizing), cancel, list.
+http_response batches_api(fake_server::state& st, const http_request& req, std::string_view path);
+
 /// The answer of a status, raw_body or malformed_json fault.
 http_response fault_response(const fault& f);
 
@@ -121,6 +131,13 @@ http_response stream_answer(const images::ImagesResponse& r, std::string_view pr
 /// An OpenAI error body: {"error":{"message","type","param","code"}}, empty param or code as null.
 http_response error_response(unsigned status, std::string_view type, std::string_view message,
                              std::string_view param, std::string_view code);
+
+/// 200 with a JSON body.
+http_response json_response(std::string body);
+
+/// 400 invalid_request_error: an OpenAI error body with `param` and `code`.
+http_response invalid_request(std::string_view message, std::string_view param,
+                              std::string_view code);
 
 /// x-request-id, openai-processing-ms, the x-ratelimit-* headers and Server.
 void add_common_headers(fake_server::state& st, http_response& res,

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -100,6 +101,23 @@ outcome run_one(boost::asio::io_context& ioc, Start&& start,
     ioc.run_for(limit);
     BOOST_REQUIRE_MESSAGE(out.done, "the operation did not complete");
     return out;
+}
+
+// Runs `ioc` until the operation `start(handler)` started completes (exactly
+// once) with (error_code, Value); fails the test rather than hang.
+template <class Value, class Start>
+std::pair<boost::system::error_code, Value> run_for_value(
+    boost::asio::io_context& ioc, Start&& start,
+    std::chrono::seconds limit = std::chrono::seconds(60)) {
+    std::optional<std::pair<boost::system::error_code, Value>> out;
+    start([&out](boost::system::error_code ec, Value v) {
+        BOOST_TEST(!out.has_value());  // exactly once
+        out.emplace(ec, std::move(v));
+    });
+    ioc.restart();
+    ioc.run_for(limit);
+    BOOST_REQUIRE_MESSAGE(out.has_value(), "the operation did not complete");
+    return std::move(*out);
 }
 
 // Runs `ioc` until `done()` holds, checking every 2 ms; false when `limit` passed.

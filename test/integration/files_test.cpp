@@ -29,6 +29,7 @@ namespace oi = openai::images;
 namespace t = openai::images::testing;
 using namespace std::chrono_literals;
 using client_fixture::options_for;
+using client_fixture::run_for_value;
 using client_fixture::scratch_dir;
 
 // A JSONL file of `lines` lines, about 100 bytes each, written once.
@@ -55,20 +56,6 @@ std::uint32_t crc_of(const std::string& s) {
                                               static_cast<uInt>(s.size())));
 }
 
-// Runs `ioc` until the operation started by `start` completes, exactly once.
-template <class Value, class Start>
-std::pair<oi::error_code, Value> run(asio::io_context& ioc, Start&& start) {
-    std::optional<std::pair<oi::error_code, Value>> out;
-    start([&](oi::error_code ec, Value v) {
-        BOOST_TEST(!out.has_value());
-        out.emplace(ec, std::move(v));
-    });
-    ioc.restart();
-    ioc.run_for(30s);
-    BOOST_REQUIRE_MESSAGE(out.has_value(), "the operation did not complete");
-    return std::move(*out);
-}
-
 struct files_case {
     t::fake_server server;
     asio::io_context ioc;
@@ -76,7 +63,7 @@ struct files_case {
     oi::diagnostics diag;
 
     oi::OpenAIFile upload(const std::filesystem::path& path) {
-        auto [ec, f] = run<oi::OpenAIFile>(ioc, [&](auto h) {
+        auto [ec, f] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
             c.async_upload_file({.file = path, .purpose = oi::FilePurpose::batch}, diag, h);
         });
         BOOST_REQUIRE_MESSAGE(!ec, ec.message() << ": " << diag.message());
@@ -91,7 +78,7 @@ BOOST_AUTO_TEST_SUITE(client_files)
 BOOST_FIXTURE_TEST_CASE(an_upload_streamed_from_disk_is_retrieved_read_and_deleted, files_case) {
     const auto path = jsonl_file(500);
     const std::string bytes = read_all(path);
-    auto [ec, f] = run<oi::OpenAIFile>(ioc, [&](auto h) {
+    auto [ec, f] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
         c.async_upload_file({.file = path,
                              .purpose = oi::FilePurpose::batch,
                              .expires_after = oi::FileExpirationAfter{.seconds = 7200}},
@@ -122,13 +109,13 @@ BOOST_FIXTURE_TEST_CASE(an_upload_streamed_from_disk_is_retrieved_read_and_delet
     BOOST_TEST(recs[0].file_crc32.at(0) == crc_of(bytes));
 
     auto [rec, again] =
-        run<oi::OpenAIFile>(ioc, [&](auto h) { c.async_retrieve_file(f.id, diag, h); });
+        run_for_value<oi::OpenAIFile>(ioc, [&](auto h) { c.async_retrieve_file(f.id, diag, h); });
     BOOST_REQUIRE(!rec);
     BOOST_TEST(oi::to_json(again) == oi::to_json(f));
 
     std::string received;
     std::size_t pieces = 0;
-    auto [cec, n] = run<std::uint64_t>(ioc, [&](auto h) {
+    auto [cec, n] = run_for_value<std::uint64_t>(ioc, [&](auto h) {
         c.async_file_content(
             f.id,
             [&](std::string_view piece) {
@@ -144,8 +131,8 @@ BOOST_FIXTURE_TEST_CASE(an_upload_streamed_from_disk_is_retrieved_read_and_delet
 
     const auto to = scratch_dir() / "content" / "out.jsonl";
     std::filesystem::create_directories(to.parent_path());
-    auto [sec, m] =
-        run<std::uint64_t>(ioc, [&](auto h) { c.async_save_file_content(f.id, to, diag, h); });
+    auto [sec, m] = run_for_value<std::uint64_t>(
+        ioc, [&](auto h) { c.async_save_file_content(f.id, to, diag, h); });
     BOOST_REQUIRE_MESSAGE(!sec, sec.message() << ": " << diag.message());
     BOOST_TEST(m == bytes.size());
     BOOST_TEST(read_all(to) == bytes);
@@ -153,14 +140,14 @@ BOOST_FIXTURE_TEST_CASE(an_upload_streamed_from_disk_is_retrieved_read_and_delet
     BOOST_TEST(std::distance(std::filesystem::directory_iterator(to.parent_path()),
                              std::filesystem::directory_iterator()) == 1);
 
-    auto [dec, deleted] =
-        run<oi::DeleteFileResponse>(ioc, [&](auto h) { c.async_delete_file(f.id, diag, h); });
+    auto [dec, deleted] = run_for_value<oi::DeleteFileResponse>(
+        ioc, [&](auto h) { c.async_delete_file(f.id, diag, h); });
     BOOST_REQUIRE(!dec);
     BOOST_TEST(deleted.id == f.id);
     BOOST_TEST(deleted.deleted);
 
     auto [gone, none] =
-        run<oi::OpenAIFile>(ioc, [&](auto h) { c.async_retrieve_file(f.id, diag, h); });
+        run_for_value<oi::OpenAIFile>(ioc, [&](auto h) { c.async_retrieve_file(f.id, diag, h); });
     BOOST_TEST(gone == oi::api_errc::not_found);
     BOOST_TEST(diag.message() == "No such File object: file-1");
     BOOST_TEST(diag.param() == "id");
@@ -208,7 +195,7 @@ BOOST_FIXTURE_TEST_CASE(the_coroutine_forms_return_or_throw, files_case) {
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_requests_are_refused_before_sending, files_case) {
-    auto [ec, f] = run<oi::OpenAIFile>(
+    auto [ec, f] = run_for_value<oi::OpenAIFile>(
         ioc, [&](auto h) { c.async_retrieve_file("file-1/../../images/edits", diag, h); });
     BOOST_TEST(ec == oi::client_errc::value_not_allowed);
     BOOST_TEST(diag.param() == "file_id");
@@ -216,17 +203,17 @@ BOOST_FIXTURE_TEST_CASE(bad_requests_are_refused_before_sending, files_case) {
                "file_id: 'file-1/../../images/edits' holds '/' at offset 6; allowed: letters, "
                "digits, '-', '_' and '.'");
 
-    auto [eec, none] =
-        run<oi::DeleteFileResponse>(ioc, [&](auto h) { c.async_delete_file("", diag, h); });
+    auto [eec, none] = run_for_value<oi::DeleteFileResponse>(
+        ioc, [&](auto h) { c.async_delete_file("", diag, h); });
     BOOST_TEST(eec == oi::client_errc::missing_required_field);
 
-    auto [uec, u] = run<oi::OpenAIFile>(ioc, [&](auto h) {
+    auto [uec, u] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
         c.async_upload_file({.file = jsonl_file(3), .purpose = "batch_output"}, diag, h);
     });
     BOOST_TEST(uec == oi::client_errc::value_not_allowed);
     BOOST_TEST(diag.param() == "purpose");
 
-    auto [mec, m] = run<oi::OpenAIFile>(ioc, [&](auto h) {
+    auto [mec, m] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
         c.async_upload_file({.file = scratch_dir() / "no-such.jsonl", .purpose = "batch"}, diag, h);
     });
     BOOST_TEST(mec == oi::client_errc::file_open_failed);
@@ -238,7 +225,7 @@ BOOST_FIXTURE_TEST_CASE(the_server_refuses_what_the_client_does_not_check, files
     oi::client_options o = options_for(server);
     o.validation.enabled = false;
     oi::client unchecked(ioc.get_executor(), o);
-    auto [ec, f] = run<oi::OpenAIFile>(ioc, [&](auto h) {
+    auto [ec, f] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
         unchecked.async_upload_file({.file = jsonl_file(3), .purpose = "batch_output"}, diag, h);
     });
     BOOST_TEST(ec == oi::api_errc::bad_request);
@@ -249,7 +236,7 @@ BOOST_FIXTURE_TEST_CASE(the_server_refuses_what_the_client_does_not_check, files
 BOOST_FIXTURE_TEST_CASE(a_throwing_function_ends_the_download_and_nothing_is_sent_again,
                         files_case) {
     const auto f = upload(jsonl_file(500));
-    auto [ec, n] = run<std::uint64_t>(ioc, [&](auto h) {
+    auto [ec, n] = run_for_value<std::uint64_t>(ioc, [&](auto h) {
         c.async_file_content(
             f.id, [](std::string_view) { throw std::runtime_error("disk full"); }, diag, h);
     });
@@ -268,8 +255,8 @@ BOOST_FIXTURE_TEST_CASE(an_answer_cut_short_is_sent_again_only_before_the_caller
     const auto to = scratch_dir() / "cut" / "out.jsonl";
     std::filesystem::create_directories(to.parent_path());
     server.push_fault({.what = t::fault::kind::truncated_body});
-    auto [sec, m] =
-        run<std::uint64_t>(ioc, [&](auto h) { c.async_save_file_content(f.id, to, diag, h); });
+    auto [sec, m] = run_for_value<std::uint64_t>(
+        ioc, [&](auto h) { c.async_save_file_content(f.id, to, diag, h); });
     BOOST_REQUIRE_MESSAGE(!sec, sec.message() << ": " << diag.message());
     BOOST_TEST(m == bytes.size());
     BOOST_TEST(read_all(to) == bytes);
@@ -278,7 +265,7 @@ BOOST_FIXTURE_TEST_CASE(an_answer_cut_short_is_sent_again_only_before_the_caller
     // Into a function that has seen half of it: never again.
     std::string received;
     server.push_fault({.what = t::fault::kind::truncated_body});
-    auto [cec, n] = run<std::uint64_t>(ioc, [&](auto h) {
+    auto [cec, n] = run_for_value<std::uint64_t>(ioc, [&](auto h) {
         c.async_file_content(
             f.id, [&](std::string_view p) { received.append(p); }, diag, h);
     });
@@ -289,8 +276,8 @@ BOOST_FIXTURE_TEST_CASE(an_answer_cut_short_is_sent_again_only_before_the_caller
 
     // A file that cannot be written: its error, and no file left behind.
     const auto nowhere = scratch_dir() / "no-such-dir" / "out.jsonl";
-    auto [wec, w] =
-        run<std::uint64_t>(ioc, [&](auto h) { c.async_save_file_content(f.id, nowhere, diag, h); });
+    auto [wec, w] = run_for_value<std::uint64_t>(
+        ioc, [&](auto h) { c.async_save_file_content(f.id, nowhere, diag, h); });
     BOOST_TEST(wec == oi::client_errc::file_write_failed);
     BOOST_TEST(diag.param() == "path");
     BOOST_TEST(!std::filesystem::exists(nowhere.parent_path()));

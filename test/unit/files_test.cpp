@@ -19,22 +19,15 @@ namespace oi = openai::images;
 
 namespace {
 
-struct outcome {
-    oi::error_code ec;
-    std::string param;
-    std::string message;
-};
+using test_images::outcome;
 
 outcome check(const oi::CreateFileRequest& req) {
-    oi::diagnostics diag;
-    auto ec = oi::validate(req, diag);
-    return {ec, std::string(diag.param()), std::string(diag.message())};
+    return test_images::checked([&](oi::diagnostics& diag) { return oi::validate(req, diag); });
 }
 
 outcome check_id(std::string_view id) {
-    oi::diagnostics diag;
-    auto ec = oi::validate_file_id(id, diag);
-    return {ec, std::string(diag.param()), std::string(diag.message())};
+    return test_images::checked(
+        [&](oi::diagnostics& diag) { return oi::validate_file_id(id, diag); });
 }
 
 oi::CreateFileRequest upload(std::string purpose) {

@@ -24,16 +24,10 @@ namespace json = boost::json;
 
 namespace {
 
-struct outcome {
-    oi::error_code ec;
-    std::string param;
-    std::string message;
-};
+using test_images::outcome;
 
 outcome check(const oi::EditImageBodyJsonParam& req) {
-    oi::diagnostics diag;
-    auto ec = oi::validate(req, diag);
-    return {ec, std::string(diag.param()), std::string(diag.message())};
+    return test_images::checked([&](oi::diagnostics& diag) { return oi::validate(req, diag); });
 }
 
 std::string data_url(const std::vector<unsigned char>& bytes, std::string_view mime) {

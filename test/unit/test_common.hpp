@@ -1,5 +1,5 @@
 // Shared by the unit tests: printing of the library's enums in Boost.Test
-// messages, and small builders of valid image headers.
+// messages, what a check said, and small builders of valid image headers.
 #pragma once
 
 #include <openai/images/error.hpp>
@@ -19,6 +19,21 @@ inline std::ostream& boost_test_print_type(std::ostream& os, api_errc e) {
 }  // namespace openai::images
 
 namespace test_images {
+
+/// What a check (validate() and the like) said: its error, field and message.
+struct outcome {
+    openai::images::error_code ec;
+    std::string param;
+    std::string message;
+};
+
+/// Runs `check(diag)` and keeps what it said.
+template <class Check>
+outcome checked(Check&& check) {
+    openai::images::diagnostics diag;
+    const openai::images::error_code ec = check(diag);
+    return {ec, std::string(diag.param()), std::string(diag.message())};
+}
 
 inline void put_be32(std::vector<unsigned char>& v, std::uint32_t x) {
     v.push_back(static_cast<unsigned char>(x >> 24));

@@ -3,6 +3,7 @@
 // usable from coroutines and with any Asio completion token.
 #pragma once
 
+#include <openai/images/batch_api.hpp>
 #include <openai/images/error.hpp>
 #include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
@@ -34,6 +35,9 @@ using download_handler = boost::asio::any_completion_handler<download_signature>
 /// The completion signatures of the Files API's operations.
 using file_signature = void(error_code, OpenAIFile);
 using file_deleted_signature = void(error_code, DeleteFileResponse);
+/// The completion signatures of the Batch API's operations.
+using batch_object_signature = void(error_code, Batch);
+using batch_list_signature = void(error_code, ListBatchesResponse);
 /// A file's content: how many bytes of it were written.
 using content_signature = void(error_code, std::uint64_t);
 /// Takes a file's content piece by piece, in order, as it is read. It runs
@@ -66,6 +70,15 @@ void start_delete_file(const std::shared_ptr<client_impl>& impl, std::string fil
 void start_file_content(const std::shared_ptr<client_impl>& impl, std::string file_id,
                         content_function on_piece, std::filesystem::path to, diagnostics* diag,
                         boost::asio::any_completion_handler<content_signature> h);
+void start_create_batch(const std::shared_ptr<client_impl>& impl, CreateBatchRequest req,
+                        diagnostics* diag,
+                        boost::asio::any_completion_handler<batch_object_signature> h);
+void start_batch_call(const std::shared_ptr<client_impl>& impl, std::string batch_id, bool cancel,
+                      diagnostics* diag,
+                      boost::asio::any_completion_handler<batch_object_signature> h);
+void start_list_batches(const std::shared_ptr<client_impl>& impl, ListBatchesParams params,
+                        diagnostics* diag,
+                        boost::asio::any_completion_handler<batch_list_signature> h);
 }  // namespace detail
 
 /// A client of the OpenAI Images API.
@@ -300,6 +313,59 @@ class client {
             nullptr);
     }
 
+    /// The Batch API (POST /batches, GET /batches/{batch_id}, POST
+    /// /batches/{batch_id}/cancel, GET /batches), with the same timeouts,
+    /// retries, cancellation and errors as the images operations; `diag` as
+    /// there. async_create_batch validates the request (validate(const
+    /// CreateBatchRequest&)) unless validation is off; the others check the
+    /// id (validate_batch_id()). Each completes with the batch
+    /// (void(error_code, Batch)); async_list_batches with a page of them.
+    template <class CompletionToken>
+    auto async_create_batch(CreateBatchRequest req, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_object_signature>(
+            initiate_batches{impl_}, token, std::move(req), &diag);
+    }
+    template <class CompletionToken>
+    auto async_create_batch(CreateBatchRequest req, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_object_signature>(
+            initiate_batches{impl_}, token, std::move(req), nullptr);
+    }
+    template <class CompletionToken>
+    auto async_retrieve_batch(std::string batch_id, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_object_signature>(
+            initiate_batches{impl_}, token, std::move(batch_id), false, &diag);
+    }
+    template <class CompletionToken>
+    auto async_retrieve_batch(std::string batch_id, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_object_signature>(
+            initiate_batches{impl_}, token, std::move(batch_id), false, nullptr);
+    }
+    /// Asks the API to cancel: the batch answered is `cancelling` until the
+    /// requests in flight end, then `cancelled`; what finished is still in
+    /// its output file.
+    template <class CompletionToken>
+    auto async_cancel_batch(std::string batch_id, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_object_signature>(
+            initiate_batches{impl_}, token, std::move(batch_id), true, &diag);
+    }
+    template <class CompletionToken>
+    auto async_cancel_batch(std::string batch_id, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_object_signature>(
+            initiate_batches{impl_}, token, std::move(batch_id), true, nullptr);
+    }
+    /// A page of batches, newest first: `params.after` (a batch id) and
+    /// `params.limit` (1 to 100) are checked, then sent as the query.
+    template <class CompletionToken>
+    auto async_list_batches(ListBatchesParams params, diagnostics& diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_list_signature>(
+            initiate_batches{impl_}, token, std::move(params), &diag);
+    }
+    template <class CompletionToken>
+    auto async_list_batches(ListBatchesParams params, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, batch_list_signature>(
+            initiate_batches{impl_}, token, std::move(params), nullptr);
+    }
+
     /// Coroutine forms: the response, or an exception. A failure the API
     /// answered (an api_errc) throws api_error (the HTTP status, the API's
     /// error type, code, param and message, the request id); one found on
@@ -316,6 +382,10 @@ class client {
     boost::asio::awaitable<DeleteFileResponse> delete_file(std::string file_id);
     boost::asio::awaitable<std::uint64_t> save_file_content(std::string file_id,
                                                             std::filesystem::path to);
+    boost::asio::awaitable<Batch> create_batch(CreateBatchRequest req);
+    boost::asio::awaitable<Batch> retrieve_batch(std::string batch_id);
+    boost::asio::awaitable<Batch> cancel_batch(std::string batch_id);
+    boost::asio::awaitable<ListBatchesResponse> list_batches(ListBatchesParams params = {});
 
   private:
     template <class Request, class CompletionToken>
@@ -391,6 +461,28 @@ class client {
             detail::start_file_content(impl, std::move(file_id), std::move(on_piece), std::move(to),
                                        diag,
                                        boost::asio::any_completion_handler<content_signature>(
+                                           std::forward<Handler>(handler)));
+        }
+    };
+    struct initiate_batches {
+        std::shared_ptr<detail::client_impl> impl;
+        template <class Handler>
+        void operator()(Handler&& handler, CreateBatchRequest req, diagnostics* diag) const {
+            detail::start_create_batch(impl, std::move(req), diag,
+                                       boost::asio::any_completion_handler<batch_object_signature>(
+                                           std::forward<Handler>(handler)));
+        }
+        template <class Handler>
+        void operator()(Handler&& handler, std::string batch_id, bool cancel,
+                        diagnostics* diag) const {
+            detail::start_batch_call(impl, std::move(batch_id), cancel, diag,
+                                     boost::asio::any_completion_handler<batch_object_signature>(
+                                         std::forward<Handler>(handler)));
+        }
+        template <class Handler>
+        void operator()(Handler&& handler, ListBatchesParams params, diagnostics* diag) const {
+            detail::start_list_batches(impl, std::move(params), diag,
+                                       boost::asio::any_completion_handler<batch_list_signature>(
                                            std::forward<Handler>(handler)));
         }
     };

@@ -5,6 +5,7 @@
 // ignored, null counts as absent.
 #pragma once
 
+#include <openai/images/batch_api.hpp>
 #include <openai/images/error.hpp>
 #include <openai/images/files.hpp>
 #include <openai/images/models.hpp>
@@ -31,6 +32,9 @@ void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
                 const ImageStreamEvent& r);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const OpenAIFile& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const Batch& r);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const CreateBatchRequest& r);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
                 const DeleteFileResponse& r);
 
@@ -48,6 +52,9 @@ ImagesResponse tag_invoke(const boost::json::value_to_tag<ImagesResponse>&,
 ImageStreamEvent tag_invoke(const boost::json::value_to_tag<ImageStreamEvent>&,
                             const boost::json::value& jv);
 OpenAIFile tag_invoke(const boost::json::value_to_tag<OpenAIFile>&, const boost::json::value& jv);
+Batch tag_invoke(const boost::json::value_to_tag<Batch>&, const boost::json::value& jv);
+CreateBatchRequest tag_invoke(const boost::json::value_to_tag<CreateBatchRequest>&,
+                              const boost::json::value& jv);
 DeleteFileResponse tag_invoke(const boost::json::value_to_tag<DeleteFileResponse>&,
                               const boost::json::value& jv);
 
@@ -58,6 +65,10 @@ std::string to_json(const EditImageBodyJsonParam& req);
 std::string to_json(const ImagesResponse& resp);
 std::string to_json(const OpenAIFile& file);
 std::string to_json(const DeleteFileResponse& resp);
+/// The request body of POST /batches.
+std::string to_json(const CreateBatchRequest& req);
+std::string to_json(const Batch& batch);
+std::string to_json(const ListBatchesResponse& list);
 
 /// Parses a response body without throwing. Errors: client_errc::invalid_json
 /// (not JSON at all) or client_errc::unexpected_json (a field of the wrong
@@ -76,5 +87,9 @@ error_code parse_edit_image_json_request(std::string_view body, EditImageBodyJso
 /// The Files API's answers, as parse_images_response reads an images answer.
 error_code parse_response(std::string_view body, OpenAIFile& out, diagnostics& diag);
 error_code parse_response(std::string_view body, DeleteFileResponse& out, diagnostics& diag);
+error_code parse_response(std::string_view body, Batch& out, diagnostics& diag);
+error_code parse_response(std::string_view body, ListBatchesResponse& out, diagnostics& diag);
+error_code parse_create_batch_request(std::string_view body, CreateBatchRequest& out,
+                                      diagnostics& diag);
 
 }  // namespace openai::images

@@ -3,6 +3,7 @@
 // Input images are checked from their header bytes only (format, dimensions).
 #pragma once
 
+#include <openai/images/batch_api.hpp>
 #include <openai/images/error.hpp>
 #include <openai/images/files.hpp>
 #include <openai/images/model_capabilities.hpp>
@@ -64,6 +65,15 @@ error_code validate(const CreateFileRequest& req, diagnostics& diag);
 /// Errors: missing_required_field (empty), value_not_allowed naming the
 /// character, each with diag.param() "file_id".
 error_code validate_file_id(std::string_view file_id, diagnostics& diag);
+
+/// The same for a batch id (/batches/{batch_id}), with diag.param() "batch_id".
+error_code validate_batch_id(std::string_view batch_id, diagnostics& diag);
+
+/// A batch: input_file_id a valid file id; an endpoint of the API's list
+/// (the images endpoints among them); completion_window 24h; at most 16
+/// metadata pairs, keys of 1 to 64 characters, values of at most 512;
+/// output_expires_after as an upload's expires_after.
+error_code validate(const CreateBatchRequest& req, diagnostics& diag);
 
 /// `WIDTHxHEIGHT` with two positive decimal integers; nullopt otherwise.
 std::optional<image_dimensions> parse_size(std::string_view size) noexcept;

@@ -140,7 +140,10 @@ using fault_rule = std::function<fault(const request_record&)>;
 /// The server. Endpoints (under /v1): POST /images/generations (JSON),
 /// POST /images/edits and /images/variations (multipart/form-data), the
 /// Files API (POST /files, GET and DELETE /files/<id>, GET
-/// /files/<id>/content; files kept in memory while the server runs), and
+/// /files/<id>/content; files kept in memory while the server runs), the
+/// Batch API (POST and GET /batches, GET /batches/<id>, POST
+/// /batches/<id>/cancel; each retrieve moves a batch one state on and, at
+/// finalizing, answers its lines as the live endpoint would), and
 /// GET /generated/<id>.png for images answered by url (no API key needed). Requests
 /// are checked as the API does: the API key (401 invalid_api_key), the body's
 /// shape (400 with code unknown_parameter, invalid_type, missing_required_parameter,
