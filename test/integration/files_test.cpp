@@ -284,4 +284,39 @@ BOOST_FIXTURE_TEST_CASE(an_answer_cut_short_is_sent_again_only_before_the_caller
     BOOST_TEST(server.requests().size() == 5u);
 }
 
+BOOST_FIXTURE_TEST_CASE(content_is_not_bounded_by_the_response_limit_but_an_error_body_is,
+                        files_case) {
+    const auto path = jsonl_file(500);
+    const std::string bytes = read_all(path);
+    const auto f = upload(path);
+    oi::client_options o = options_for(server);
+    o.limit.max_response_body = 1000;  // the content has about 50 KB
+    oi::client small(ioc.get_executor(), o);
+
+    const auto to = scratch_dir() / "unbounded.jsonl";
+    auto [ec, n] = run_for_value<std::uint64_t>(
+        ioc, [&](auto h) { small.async_save_file_content(f.id, to, diag, h); });
+    BOOST_REQUIRE_MESSAGE(!ec, ec.message() << ": " << diag.message());
+    BOOST_TEST(n == bytes.size());
+    BOOST_TEST(read_all(to) == bytes);
+
+    // The file object is kept as text: bounded, as every answer is.
+    auto [rec, none] = run_for_value<oi::OpenAIFile>(
+        ioc, [&](auto h) { small.async_retrieve_file(f.id, diag, h); });
+    BOOST_TEST(!rec);
+
+    // An error answer to a content request is kept as text: bounded.
+    server.push_fault({.what = t::fault::kind::raw_body,
+                       .status = 500,
+                       .headers = {{"x-should-retry", "false"}},
+                       .body = std::string(5000, 'x')});
+    std::string received;
+    auto [eec, m] = run_for_value<std::uint64_t>(ioc, [&](auto h) {
+        small.async_file_content(
+            f.id, [&](std::string_view p) { received.append(p); }, diag, h);
+    });
+    BOOST_TEST(eec == oi::client_errc::response_too_large);
+    BOOST_TEST(received.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -276,7 +276,7 @@ class client {
     }
     /// The content of `file_id`, given to `on_piece` as it is read (never
     /// held whole); completes with the number of bytes
-    /// (void(error_code, std::uint64_t)). limits.max_response_body does
+    /// (void(error_code, std::uint64_t)). limit.max_response_body does
     /// not apply to it. Once a piece has reached `on_piece` the request is
     /// never sent again: a failure after that ends the operation.
     template <class CompletionToken>
