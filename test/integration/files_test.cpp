@@ -78,13 +78,15 @@ BOOST_AUTO_TEST_SUITE(client_files)
 BOOST_FIXTURE_TEST_CASE(an_upload_streamed_from_disk_is_retrieved_read_and_deleted, files_case) {
     const auto path = jsonl_file(500);
     const std::string bytes = read_all(path);
-    auto [ec, f] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
+    auto [ec, uploaded] = run_for_value<oi::OpenAIFile>(ioc, [&](auto h) {
         c.async_upload_file({.file = path,
                              .purpose = oi::FilePurpose::batch,
                              .expires_after = oi::FileExpirationAfter{.seconds = 7200}},
                             diag, h);
     });
     BOOST_REQUIRE_MESSAGE(!ec, ec.message() << ": " << diag.message());
+    // Named: Clang 14 does not let a lambda capture a structured binding.
+    const oi::OpenAIFile f = uploaded;
     BOOST_TEST(f.id == "file-1");
     BOOST_TEST(f.object == "file");
     BOOST_TEST(f.bytes == static_cast<std::int64_t>(bytes.size()));
