@@ -157,13 +157,10 @@ http_response empty_ok() {
     return res;
 }
 
-http_response generations(fake_server::state& st, const http_request& req, bool build) {
-    if (media_type(req[http::field::content_type]) != "application/json") {
-        return invalid_request("Invalid Content-Type header (" +
-                                   std::string(req[http::field::content_type]) +
-                                   "), expected application/json.",
-                               {}, {});
-    }
+// A JSON body's refusal, as the API words it: not a JSON object, or a
+// member outside `allowed`; nullopt when the body is acceptable.
+std::optional<http_response> refused_json(const http_request& req,
+                                          std::initializer_list<std::string_view> allowed) {
     error_code ec;
     const json::value jv = json::parse(req.body(), ec);
     if (ec || !jv.is_object()) {
@@ -173,11 +170,24 @@ http_response generations(fake_server::state& st, const http_request& req, bool 
             {}, {});
     }
     for (const auto& m : jv.as_object()) {
-        if (!is_one_of(m.key(), {"prompt", "model", "n", "quality", "response_format",
-                                 "output_format", "output_compression", "stream", "partial_images",
-                                 "size", "moderation", "background", "style", "user"}))
+        if (!is_one_of(m.key(), allowed))
             return unknown_parameter(std::string(m.key()));
     }
+    return std::nullopt;
+}
+
+http_response generations(fake_server::state& st, const http_request& req, bool build) {
+    if (media_type(req[http::field::content_type]) != "application/json") {
+        return invalid_request("Invalid Content-Type header (" +
+                                   std::string(req[http::field::content_type]) +
+                                   "), expected application/json.",
+                               {}, {});
+    }
+    if (auto refused =
+            refused_json(req, {"prompt", "model", "n", "quality", "response_format",
+                               "output_format", "output_compression", "stream", "partial_images",
+                               "size", "moderation", "background", "style", "user"}))
+        return std::move(*refused);
     CreateImageRequest r;
     diagnostics diag;
     if (auto e = parse_create_image_request(req.body(), r, diag))
@@ -208,21 +218,11 @@ http_response generations(fake_server::state& st, const http_request& req, bool 
 
 // POST /images/edits with a JSON body: the images and mask by reference.
 http_response json_edits(fake_server::state& st, const http_request& req, bool build) {
-    error_code ec;
-    const json::value jv = json::parse(req.body(), ec);
-    if (ec || !jv.is_object()) {
-        return invalid_request(
-            "We could not parse the JSON body of your request. The OpenAI API expects a JSON "
-            "payload, but what was sent was not valid JSON.",
-            {}, {});
-    }
-    for (const auto& m : jv.as_object()) {
-        if (!is_one_of(m.key(),
-                       {"model", "images", "mask", "prompt", "n", "quality", "input_fidelity",
-                        "size", "user", "output_format", "output_compression", "moderation",
-                        "background", "stream", "partial_images"}))
-            return unknown_parameter(std::string(m.key()));
-    }
+    if (auto refused = refused_json(
+            req, {"model", "images", "mask", "prompt", "n", "quality", "input_fidelity", "size",
+                  "user", "output_format", "output_compression", "moderation", "background",
+                  "stream", "partial_images"}))
+        return std::move(*refused);
     EditImageBodyJsonParam r;
     diagnostics diag;
     if (auto e = parse_edit_image_json_request(req.body(), r, diag))
