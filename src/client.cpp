@@ -239,13 +239,21 @@ asio::awaitable<ImagesResponse> client::execute(Request req, request_options opt
     co_return std::move(resp);
 }
 
-// Every row's forms, compiled here once.
-template <class... Request>
-constexpr auto instantiate_operations(std::tuple<Request...>*) {
-    return std::make_tuple(&client::execute<Request>..., &detail::start_operation<Request>...);
-}
-[[maybe_unused]] const auto every_operation =
-    instantiate_operations(static_cast<images_operations*>(nullptr));
+// Every row's forms, compiled here once (explicitly: an address taken in an
+// unused constant may be optimised away with its instantiation, as GCC 14
+// at -O2 does).
+#define OPENAI_IMAGES_OPERATION_ROW(Request)                                                     \
+    template asio::awaitable<ImagesResponse> client::execute<Request>(Request, request_options); \
+    template void detail::start_operation<Request>(                                              \
+        const std::shared_ptr<detail::client_impl>&, Request,                                    \
+        std::shared_ptr<const request_options>, diagnostics*, images_handler)
+OPENAI_IMAGES_OPERATION_ROW(CreateImageRequest);
+OPENAI_IMAGES_OPERATION_ROW(CreateImageEditRequest);
+OPENAI_IMAGES_OPERATION_ROW(CreateImageVariationRequest);
+OPENAI_IMAGES_OPERATION_ROW(EditImageBodyJsonParam);
+#undef OPENAI_IMAGES_OPERATION_ROW
+static_assert(std::tuple_size_v<images_operations> == 4,
+              "a new row of the operation table is instantiated above");
 
 asio::awaitable<ImagesResponse> client::create_image(CreateImageRequest req) {
     return execute(std::move(req));

@@ -98,6 +98,8 @@ class client_category_impl final : public boost::system::error_category {
                 return "unusable CA file";
             case client_errc::stream_idle_timeout:
                 return "timed out waiting for the stream's next event";
+            case client_errc::invalid_batch_job:
+                return "not a usable batch job";
         }
         return "unknown openai.images.client error";
     }
@@ -135,6 +137,8 @@ class api_category_impl final : public boost::system::error_category {
                 return "unexpected HTTP status";
             case api_errc::stream_error:
                 return "error event in the stream";
+            case api_errc::batch_request_failed:
+                return "the batch gave this request no answer";
         }
         return "unknown openai.images.api error";
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <openai/images/error.hpp>
+#include <openai/images/models.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -86,8 +87,9 @@ class images_response_handler {
     /// Decode each image as it arrives instead of keeping its text.
     bool decode = false;
     /// Where the image strings are: data[i].b64_json of an images response,
-    /// or the top-level b64_json of a stream event (its one image, index 0).
-    enum class layout { response, event } where = layout::response;
+    /// the top-level b64_json of a stream event (its one image, index 0), or
+    /// response.body.data[i].b64_json of a Batch API output line.
+    enum class layout { response, event, batch_line } where = layout::response;
 
     /// Characters of base64 in the last image read: what the next image is
     /// sized for (a stream's events have a parser each, which hands this on
@@ -98,6 +100,35 @@ class images_response_handler {
     images_response_handler() {
         st.reset(json::storage_ptr(&document_resource_));
         frames_.reserve(8);  // an ImagesResponse nests 4 deep: no regrowth
+    }
+
+    /// Puts the images read into `r`, the response read from the document
+    /// (whose image strings are empty stand-ins): each index's last entry,
+    /// as the document keeps a repeated key's last value. A decoding error
+    /// of one of them is the result.
+    error_code take_images(ImagesResponse& r, diagnostics& diag) {
+        std::vector<image_entry*> last(r.data.size());
+        for (auto& e : images) {
+            if (e.index < last.size())
+                last[e.index] = &e;
+        }
+        for (std::size_t i = 0; i < last.size(); ++i) {
+            if (last[i] == nullptr)
+                continue;
+            auto& e = *last[i];
+            Image& img = r.data[i];
+            if (!decode) {
+                img.b64_json = std::move(e.b64);
+                continue;
+            }
+            if (e.ec) {
+                diag.assign(std::string(e.diag.param()), std::string(e.diag.message()));
+                return e.ec;
+            }
+            img.b64_json.reset();  // the stand-in
+            img.bytes = std::move(e.bytes);
+        }
+        return {};
     }
 
     bool on_document_begin(error_code&) { return true; }
@@ -214,11 +245,13 @@ class images_response_handler {
         image_string_ = at_image();
         if (image_string_) {
             const bool event = where == layout::event;
-            const std::size_t index = event ? 0 : frames_[1].elements - 1;
+            const std::size_t index = event ? 0 : frames_[data_depth() + 1].elements - 1;
             images.emplace_back().index = index;
             if (decode) {
-                decoder_.emplace(event ? std::string("b64_json")
-                                       : "data[" + std::to_string(index) + "].b64_json");
+                std::string name = where == layout::batch_line ? "response.body.data[" : "data[";
+                name += std::to_string(index);
+                name += "].b64_json";
+                decoder_.emplace(event ? std::string("b64_json") : std::move(name));
                 reserve(images.back().bytes);
             } else {
                 reserve(images.back().b64);
@@ -248,9 +281,18 @@ class images_response_handler {
     bool at_image() const {
         if (where == layout::event)
             return frames_.size() == 1 && frames_[0].object && frames_[0].key == "b64_json";
-        return frames_.size() == 3 && frames_[0].object && frames_[0].key == "data" &&
-               !frames_[1].object && frames_[2].object && frames_[2].key == "b64_json";
+        const std::size_t d = data_depth();
+        if (frames_.size() != d + 3)
+            return false;
+        if (d == 2 && !(frames_[0].object && frames_[0].key == "response" && frames_[1].object &&
+                        frames_[1].key == "body"))
+            return false;
+        return frames_[d].object && frames_[d].key == "data" && !frames_[d + 1].object &&
+               frames_[d + 2].object && frames_[d + 2].key == "b64_json";
     }
+    // The frame whose key is `data`: the document's (0), or the body's of a
+    // batch line (response.body: 2).
+    std::size_t data_depth() const noexcept { return where == layout::batch_line ? 2 : 0; }
 
     std::vector<frame> frames_;
     std::string key_;

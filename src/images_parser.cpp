@@ -52,28 +52,8 @@ error_code images_response_stream::finish(ImagesResponse& out, diagnostics& diag
     ImagesResponse tmp{};
     if (const auto ec = read_images_response(v, tmp, diag))
         return ec;
-    // Each index's last entry, as the document keeps a repeated key's last value.
-    std::vector<images_response_handler::image_entry*> last(tmp.data.size());
-    for (auto& e : h.images) {
-        if (e.index < last.size())
-            last[e.index] = &e;
-    }
-    for (std::size_t i = 0; i < last.size(); ++i) {
-        if (last[i] == nullptr)
-            continue;
-        auto& e = *last[i];
-        Image& img = tmp.data[i];
-        if (!h.decode) {
-            img.b64_json = std::move(e.b64);
-            continue;
-        }
-        if (e.ec) {
-            diag.assign(std::string(e.diag.param()), std::string(e.diag.message()));
-            return e.ec;
-        }
-        img.b64_json.reset();  // the stand-in
-        img.bytes = std::move(e.bytes);
-    }
+    if (const auto ec = h.take_images(tmp, diag))
+        return ec;
     out = std::move(tmp);
     return {};
 }

@@ -5,6 +5,7 @@
 #include <openai/images/base64.hpp>
 #include <openai/images/batch.hpp>
 #include <openai/images/batch_api.hpp>
+#include <openai/images/batch_job.hpp>
 #include <openai/images/client.hpp>
 #include <openai/images/encode.hpp>
 #include <openai/images/error.hpp>

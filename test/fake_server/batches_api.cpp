@@ -1,5 +1,6 @@
-// The fake server's Batch API. Time moves with the client's polls: each
-// retrieve of a batch moves it one state on, so a test never waits. When a
+// The fake server's Batch API. Time moves with the client's polls (time
+// fast-forwarded): each retrieve of a batch moves it one state on, so a test
+// never waits. When a
 // batch reaches finalizing, each line of its input file is answered as the
 // live endpoint would answer it (real images), into an output file (answers)
 // and an error file (lines that got none).
@@ -12,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <set>
 
@@ -90,21 +92,59 @@ std::string store_output(fake_server::state& st, std::string content, std::strin
     return f.id;
 }
 
+// A test's knob in the batch's metadata: the number in `key`, if any.
+std::optional<std::int64_t> knob(const Batch& b, const std::string& key) {
+    if (!b.metadata)
+        return std::nullopt;
+    const auto it = b.metadata->find(key);
+    if (it == b.metadata->end())
+        return std::nullopt;
+    return std::atoll(it->second.c_str());
+}
+
+// A line the live API would refuse although the request is well formed: its
+// `user` asks for it ("fake-server:moderation_blocked", or
+// "fake-server:server_error").
+std::optional<http_response> scripted_refusal(const json::object& body) {
+    const auto* user = body.if_contains("user");
+    if (!user || !user->is_string())
+        return std::nullopt;
+    const std::string_view u = user->as_string();
+    if (u == "fake-server:moderation_blocked")
+        return error_response(400, "invalid_request_error",
+                              "Your request was rejected by the safety system.", {},
+                              "moderation_blocked");
+    if (u == "fake-server:server_error")
+        return error_response(500, "server_error", "The server had an error.", {}, {});
+    return std::nullopt;
+}
+
 // Answers every line as the live endpoint would, into the batch's files.
+// With the knob fake_server_expire_after=k in its metadata, the batch
+// expires after k lines: the others go to the error file (batch_expired).
 void run_lines(fake_server::state& st, Batch& b, const std::vector<std::string_view>& lines) {
     std::string output, errors;
     std::int64_t completed = 0, failed = 0, n = 0;
+    const auto expire_after = knob(b, "fake_server_expire_after");
     for (const auto line : lines) {
         const json::object o = json::parse(line).as_object();
         const std::string id = "batch_req_" + std::to_string(++n);
         json::object out{{"id", id}, {"custom_id", o.at("custom_id")}};
         const auto& body = o.at("body").as_object();
-        if (const auto* s = body.if_contains("stream"); s && s->is_bool() && s->as_bool()) {
+        auto no_answer = [&](std::string_view code, std::string_view message) {
             ++failed;
             out["response"] = nullptr;
-            out["error"] = json::object{{"code", "invalid_request"},
-                                        {"message", "Streaming is not supported in batches."}};
+            out["error"] = json::object{{"code", code}, {"message", message}};
             errors += json::serialize(out) + "\n";
+        };
+        if (expire_after && n > *expire_after) {
+            no_answer("batch_expired",
+                      "This request could not be executed before the "
+                      "completion window expired.");
+            continue;
+        }
+        if (const auto* s = body.if_contains("stream"); s && s->is_bool() && s->as_bool()) {
+            no_answer("invalid_request", "Streaming is not supported in batches.");
             continue;
         }
         http_request req{http::verb::post, b.endpoint.value(), 11};
@@ -113,7 +153,8 @@ void run_lines(fake_server::state& st, Batch& b, const std::vector<std::string_v
             req.set(http::field::authorization, "Bearer " + st.opts.api_key);
         req.body() = json::serialize(body);
         req.prepare_payload();
-        const http_response res = answer(st, req, true);
+        auto refused = scripted_refusal(body);
+        const http_response res = refused ? std::move(*refused) : answer(st, req, true);
         const unsigned status = res.result_int();
         (status >= 200 && status < 300 ? completed : failed) += 1;
         error_code ec;
@@ -219,6 +260,11 @@ void advance(fake_server::state& st, Batch& b) {
         b.finalizing_at = t;
         if (content)
             run_lines(st, b, lines_of(*content));
+        if (const auto k = knob(b, "fake_server_expire_after");
+            k && b.request_counts && *k < b.request_counts->total) {
+            b.status = BatchStatus::expired;
+            b.expired_at = t;
+        }
     } else if (b.status == BatchStatus::finalizing) {
         b.status = BatchStatus::completed;
         b.completed_at = t;

@@ -275,7 +275,9 @@ BOOST_AUTO_TEST_CASE(without_header_permanent_failures_are_not_retried) {
         api(oi::api_errc::moderation_blocked),
         api(oi::api_errc::unexpected_status),
         api(oi::api_errc::stream_error),
+        api(oi::api_errc::batch_request_failed),
         client(oi::client_errc::invalid_json),
+        client(oi::client_errc::invalid_batch_job),
         client(oi::client_errc::unexpected_json),
         client(oi::client_errc::invalid_size),
         client(oi::client_errc::missing_api_key),
@@ -547,8 +549,8 @@ BOOST_AUTO_TEST_CASE(error_categories_have_names_and_messages) {
     BOOST_TEST((api(oi::api_errc::rate_limited).category() == oi::api_category()));
     BOOST_TEST((client(oi::client_errc::invalid_json).category() == oi::client_category()));
 
-    const int last_api = static_cast<int>(oi::api_errc::stream_error);
-    BOOST_TEST(last_api == 13);
+    const int last_api = static_cast<int>(oi::api_errc::batch_request_failed);
+    BOOST_TEST(last_api == 14);
     for (int v = 1; v <= last_api; ++v) {
         const auto m = oi::api_category().message(v);
         BOOST_TEST(!m.empty(), v);
@@ -557,7 +559,7 @@ BOOST_AUTO_TEST_CASE(error_categories_have_names_and_messages) {
     BOOST_TEST(oi::api_category().message(0).starts_with("unknown"));
     BOOST_TEST(oi::api_category().message(last_api + 1).starts_with("unknown"));
 
-    const int last_client = static_cast<int>(oi::client_errc::stream_idle_timeout);
+    const int last_client = static_cast<int>(oi::client_errc::invalid_batch_job);
     for (int v = 1; v <= last_client; ++v) {
         const auto m = oi::client_category().message(v);
         BOOST_TEST(!m.empty(), v);

@@ -84,6 +84,9 @@ enum class client_errc {
     invalid_ca_file,           ///< tls.ca_file holds no certificate OpenSSL can load
     // Streaming.
     stream_idle_timeout,  ///< no byte of a streamed answer for timeouts.stream_idle
+    // Batch jobs (batch_job.hpp).
+    invalid_batch_job,  ///< a job directory whose state file is missing, unreadable or not a
+                        ///< job's, or requests that do not match it
 };
 
 /// How a tls_certificate_rejected message ends when the chain did not lead to
@@ -111,6 +114,12 @@ enum class api_errc {
     /// An error event inside a stream whose status was 200 (a code of
     /// insufficient_quota or moderation_blocked gives those instead).
     stream_error,
+    /// A request of a Batch API batch that got no answer: a line of the
+    /// batch's error file (its code, such as batch_expired, in
+    /// diag.api_code()), or a request of a batch that failed, expired or was
+    /// cancelled before it ran (api_code batch_failed, batch_expired or
+    /// batch_cancelled).
+    batch_request_failed,
 };
 
 /// The category of `client_errc`; its name is "openai.images.client".
