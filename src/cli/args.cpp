@@ -144,6 +144,15 @@ void store(cli_args& a, const flag_spec& f, std::string_view value) {
         if (value.empty())
             bad();
         a.prompts = std::filesystem::path(value);
+    } else if (f.name == "--via") {
+        if (value != "sync" && value != "batch-api")
+            bad();
+        a.batch_api = value == "batch-api";
+    } else if (f.name == "--poll") {
+        double s = 0;
+        if (!parse_seconds(value, s) || s > 86400)
+            bad();
+        a.poll_seconds = s;
     }
 }
 
@@ -158,6 +167,10 @@ void set_switch(cli_args& a, const flag_spec& f) {
         a.overwrite = true;
     else if (f.name == "--jsonl")
         a.jsonl = true;
+    else if (f.name == "--no-wait")
+        a.no_wait = true;
+    else if (f.name == "--cancel")
+        a.cancel_job = true;
     else if (f.name == "--help")
         a.help = true;
 }
@@ -218,6 +231,12 @@ void check_required(cli_args& a) {
                 fail(a.cmd, "batch needs --prompts FILE");
             if (a.prompts.extension() == ".jsonl")
                 a.jsonl = true;
+            // These say how a Batch API job runs: alone they would be ignored.
+            if (!a.batch_api && (a.no_wait || a.cancel_job || a.poll_seconds))
+                fail(a.cmd, std::string(a.no_wait      ? "--no-wait"
+                                        : a.cancel_job ? "--cancel"
+                                                       : "--poll") +
+                                " applies only with --via batch-api");
             break;
         }
         case command::none:

@@ -41,6 +41,13 @@ struct cli_args {
 
     std::filesystem::path prompts{};  ///< batch: the prompts file
     bool jsonl = false;               ///< batch: --jsonl, or the file ends in .jsonl
+
+    /// batch: --via batch-api runs the requests through the Batch API.
+    bool batch_api = false;
+    bool no_wait = false;     ///< --via batch-api: submit, collect what finished, exit
+    bool cancel_job = false;  ///< --via batch-api: cancel the job in --out
+    /// --via batch-api: the first wait between polls (default 5 seconds).
+    std::optional<double> poll_seconds{};
 };
 
 /// A bad command line: the message names the flag and what is allowed.

@@ -190,6 +190,27 @@ const std::vector<flag_spec>& flags() {
          "# skipped), or JSON Lines (the file ends in .jsonl, or --jsonl)"},
         {"--jsonl", "", "", kind::none, bat, section::batch,
          "read --prompts as JSON Lines whatever its name"},
+        {"--via",
+         "WAY",
+         "",
+         kind::choice,
+         bat,
+         section::batch,
+         "how the requests run: sync, through the images endpoints at full price, each image "
+         "saved as soon as it is drawn (default); batch-api, through the Batch API at half the "
+         "price, results within 24 hours (generations and edits; an edit's image files are sent "
+         "as data: URLs). The job is kept in --out (openai-images-batch-job/): the same command "
+         "again resumes it, from another process too, and saves each image once",
+         {"sync", "batch-api"}},
+        {"--no-wait", "", "", kind::none, bat, section::batch,
+         "with --via batch-api: submit the job (or poll it once), save what has finished and "
+         "exit (status 3 while batches still run); the same command again goes on"},
+        {"--cancel", "", "", kind::none, bat, section::batch,
+         "with --via batch-api: cancel the job's batches that have not finished; what they "
+         "finished is still saved by the same command without --cancel"},
+        {"--poll", "SECONDS", "", kind::seconds, bat, section::batch,
+         "with --via batch-api: the first wait between two polls of the batches (default 5; "
+         "it grows by half while nothing changes, up to 120)"},
 
         // Options.
         {"--out", "DIR", "", kind::path, all_ops, section::options,

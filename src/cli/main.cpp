@@ -1,6 +1,7 @@
 // openai-images: the command-line tool. Parses the command line, reads the
 // prompts file, then runs everything as one batch through one client.
 #include "args.hpp"
+#include "batch_api_run.hpp"
 #include "jobs.hpp"
 #include "run.hpp"
 
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
             std::cerr << "openai-images: " << error << '\n';
             return 2;
         }
+        if (args.cmd == cli::command::batch && args.batch_api)
+            return cli::run_batch_api(args, options, std::move(jobs));
         return cli::run_jobs(args, options, std::move(jobs));
     } catch (const std::exception& e) {
         std::cerr << "openai-images: " << e.what() << '\n';

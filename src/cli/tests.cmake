@@ -82,6 +82,21 @@ if(Python3_Interpreter_FOUND)
                        PASS_REGULAR_EXPRESSION "kill test ok")
 endif()
 
+# batch --via batch-api: a kill -9 between submit and collect then the same
+# command (nothing uploaded, created or saved twice), --no-wait and --cancel.
+if(Python3_Interpreter_FOUND)
+  add_test(NAME cli.batch_api_fake_server
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/batch_api_test.py
+                   $<TARGET_FILE:openai_images_cli> $<TARGET_FILE:fake-openai-server>
+                   ${CMAKE_CURRENT_BINARY_DIR}/batch-api-test)
+  set_tests_properties(cli.batch_api_fake_server PROPERTIES LABELS cli TIMEOUT 300
+                       PASS_REGULAR_EXPRESSION "cli batch api test ok")
+endif()
+openai_images_cli_check(NAME no_wait_needs_batch_api ARGS "batch|--prompts|p.txt|--no-wait" RC 2
+  MATCH "--no-wait applies only with --via batch-api")
+openai_images_cli_check(NAME via_bad_value ARGS "batch|--prompts|p.txt|--via|carrier-pigeon" RC 2
+  MATCH "--via: 'carrier-pigeon' is not one of sync, batch-api")
+
 # What the help says of the model, the output folder and the exit status.
 openai_images_cli_check(NAME help_model_and_resume ARGS "generate|--help" RC 0
   MATCH "without --model the server chooses the model|dall-e-3 on 2026-05-12|--overwrite|OPENAI_IMAGES_CA_FILE|SSL_CERT_FILE|130 interrupted|2 bad usage, or refused before sending")

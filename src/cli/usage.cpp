@@ -113,7 +113,8 @@ constexpr std::string_view tail_help =
     "OPENAI_IMAGES_CA_FILE (--ca-file); without a CA file the system's roots are trusted,\n"
     "which OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR replace when set\n"
     "exit status: 0 every request succeeded and its images were saved; 1 a request or a\n"
-    "save failed; 2 bad usage, or refused before sending (nothing sent); 130 interrupted\n";
+    "save failed; 2 bad usage, or refused before sending (nothing sent); 3 --via batch-api\n"
+    "--no-wait: the job's batches still run (the same command again goes on); 130 interrupted\n";
 
 }  // namespace
 
