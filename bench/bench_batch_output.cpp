@@ -15,6 +15,7 @@
 
 int main(int argc, char** argv) {
     namespace asio = boost::asio;
+    namespace oi = openai::images;
     try {
         const bench::flags f(argc, argv);
         const auto n = static_cast<std::size_t>(f.count("requests", 0));

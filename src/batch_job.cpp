@@ -79,6 +79,13 @@ struct job {
             opts.on_status(st);
     }
     error_code save() { return save_job(opts.directory, st, diag); }
+    // A step done: on disk first, then reported.
+    error_code record() {
+        if (auto ec = save())
+            return ec;
+        report();
+        return {};
+    }
     // A failure of an API call about part k: the call's diagnostics, the
     // message saying which part and step it was.
     error_code failed(error_code ec, const diagnostics& d, std::size_t k, std::string_view step) {
@@ -118,9 +125,8 @@ error_code open_or_write(job& j, const std::vector<batch_job_request>& requests)
         return ec;
     j.st.job_id = new_job_id();
     // The state file last: a directory without it holds no job yet.
-    if (auto ec = j.save())
+    if (auto ec = j.record())
         return ec;
-    j.report();
     return {};
 }
 
@@ -173,9 +179,8 @@ asio::awaitable<error_code> submit(job& j) {
                 co_return j.failed(ec, d, k, "uploading");
             p.input_file_id = file.id;
             p.uploaded_at = file.created_at;
-            if (auto sec = j.save())
+            if (auto sec = j.record())
                 co_return sec;
-            j.report();
         }
         if (!p.batch_id.empty())
             continue;
@@ -196,9 +201,8 @@ asio::awaitable<error_code> submit(job& j) {
                 co_return j.failed(ec, d, k, "creating the batch of");
             take_batch(p, b);
         }
-        if (auto sec = j.save())
+        if (auto sec = j.record())
             co_return sec;
-        j.report();
     }
     co_return error_code{};
 }
@@ -284,9 +288,8 @@ asio::awaitable<error_code> collect(job& j, std::size_t k, const Batch& b) {
         }
     }
     p.collected = true;
-    if (auto ec = j.save())
+    if (auto ec = j.record())
         co_return ec;
-    j.report();
     co_return error_code{};
 }
 
@@ -308,9 +311,8 @@ asio::awaitable<error_code> poll(job& j, bool& changed) {
         if (moved) {
             take_batch(p, b);
             changed = true;
-            if (auto sec = j.save())
+            if (auto sec = j.record())
                 co_return sec;
-            j.report();
         }
         if (is_final(b.status) && j.opts.collect) {
             if (auto cec = co_await collect(j, k, b))
@@ -331,9 +333,8 @@ asio::awaitable<error_code> cancel(job& j) {
         if (ec)
             co_return j.failed(ec, d, k, "cancelling");
         take_batch(p, b);
-        if (auto sec = j.save())
+        if (auto sec = j.record())
             co_return sec;
-        j.report();
     }
     co_return error_code{};
 }

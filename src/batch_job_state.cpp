@@ -28,6 +28,24 @@ fs::path job_input_path(const fs::path& dir, std::size_t part) {
 
 namespace {
 
+// "'path'". Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on
+// a literal + a temporary string.
+std::string quoted(const fs::path& p) {
+    std::string out(1, '\'');
+    out += p.string();
+    out += '\'';
+    return out;
+}
+
+std::string cannot_write(const fs::path& p) {
+    std::string out = "cannot write ";
+    out += quoted(p);
+    out += " (";
+    out += std::strerror(errno);
+    out += ')';
+    return out;
+}
+
 constexpr std::int64_t state_version = 1;
 
 json::value part_json(const batch_job_part& p) {
@@ -125,7 +143,7 @@ error_code load_job(const fs::path& dir, batch_job_status& out, diagnostics& dia
     const fs::path path = job_state_path(dir);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        diag.assign("directory", "'" + path.string() + "' cannot be read (" + std::strerror(errno) +
+        diag.assign("directory", quoted(path) + " cannot be read (" + std::strerror(errno) +
                                      "): no batch job there");
         return client_errc::invalid_batch_job;
     }
@@ -133,7 +151,7 @@ error_code load_job(const fs::path& dir, batch_job_status& out, diagnostics& dia
     try {
         out = read_state(json::parse(text));
     } catch (const std::exception& e) {
-        diag.assign("directory", "'" + path.string() + "' is not a batch job's state: " + e.what());
+        diag.assign("directory", quoted(path) + " is not a batch job's state: " + e.what());
         return client_errc::invalid_batch_job;
     }
     return {};
@@ -181,7 +199,7 @@ error_code collected_journal::open(const fs::path& dir, std::size_t requests, di
     }
     file_ = std::fopen(path_.c_str(), "ab");
     if (!file_ || fec) {
-        diag.assign("path", "cannot write '" + path_.string() + "' (" + std::strerror(errno) + ")");
+        diag.assign("path", cannot_write(path_));
         return client_errc::file_write_failed;
     }
     return {};
@@ -190,7 +208,7 @@ error_code collected_journal::open(const fs::path& dir, std::size_t requests, di
 error_code collected_journal::add(std::size_t index, diagnostics& diag) {
     const std::string line = std::to_string(index) + "\n";
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-        diag.assign("path", "cannot write '" + path_.string() + "' (" + std::strerror(errno) + ")");
+        diag.assign("path", cannot_write(path_));
         return client_errc::file_write_failed;
     }
     if (index < seen_.size() && !seen_[index]) {

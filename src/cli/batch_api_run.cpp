@@ -187,10 +187,9 @@ std::string describe_part(const oi::batch_job_status& st, std::size_t k) {
 // over again after a kill finds its line done and is not written again.
 class job_runner {
   public:
-    job_runner(asio::io_context& ioc, oi::client& c, const cli_args& args, manifest& journal,
+    job_runner(asio::io_context& ioc, const cli_args& args, manifest& journal,
                std::vector<job_line> lines)
         : ioc_(ioc),
-          client_(c),
           args_(args),
           journal_(journal),
           lines_(std::move(lines)),
@@ -345,7 +344,6 @@ class job_runner {
     }
 
     asio::io_context& ioc_;
-    oi::client& client_;
     const cli_args& args_;
     manifest& journal_;
     std::vector<job_line> lines_;
@@ -459,7 +457,7 @@ int run_batch_api(const cli_args& args, const oi::client_options& options, std::
         std::cerr << "openai-images: " << error << '\n';
         return 2;
     }
-    job_runner runner(ioc, *c, args, journal, std::move(lines));
+    job_runner runner(ioc, args, journal, std::move(lines));
     auto opts = runner.options();
     if (args.cancel_job)
         return runner.run([&](auto token) {

@@ -12,38 +12,21 @@ Usage: batch_api_test.py OPENAI_IMAGES FAKE_OPENAI_SERVER WORK_DIR
 """
 import json
 import os
-import re
 import shutil
 import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 
+from fake_server_process import KEY, PNG_HEAD, PNG_TAIL, Server, fail, wait_until
+
 CLI, SERVER, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-KEY = "sk-test-key"
 LINES = 40
 REFUSED = {7, 23}  # lines the fake server answers with a moderation refusal
 EDIT_LINE = 12
-PNG_HEAD = bytes.fromhex("89504e470d0a1a0a")
-PNG_TAIL = bytes.fromhex("49454e44ae426082")
 MANIFEST = "openai-images-manifest.jsonl"
 JOB = "openai-images-batch-job"
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def wait_until(what, predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    fail("timed out waiting for " + what)
 
 
 def small_png(path):
@@ -54,37 +37,6 @@ def small_png(path):
     with open(path, "wb") as f:
         f.write(PNG_HEAD + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)) +
                 chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-class Server:
-    def __init__(self, directory, log):
-        os.makedirs(directory, exist_ok=True)
-        self.out = os.path.join(directory, "server.out")
-        self.log = log
-        self.proc = subprocess.Popen(
-            [SERVER, "--plain", "--port", "0", "--api-key", KEY, "--log-requests", log],
-            stdout=open(self.out, "w"), stderr=subprocess.STDOUT)
-        self.url = None
-
-        def listening():
-            if self.proc.poll() is not None:
-                fail("fake-openai-server exited: " + open(self.out).read())
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+/v1)", open(self.out).read())
-            self.url = m.group(1) if m else None
-            return self.url is not None
-
-        wait_until("the server's URL", listening)
-
-    def requests(self, method, prefix):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log) as f:
-            entries = [json.loads(line) for line in f if line.strip()]
-        return [e for e in entries if e["method"] == method and e["target"].startswith(prefix)]
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
 
 
 def write_prompts(work):
@@ -165,7 +117,7 @@ def kill_between_submit_and_collect():
     os.makedirs(work)
     prompts = write_prompts(work)
     out_dir = os.path.join(work, "out")
-    server = Server(os.path.join(work, "server"), os.path.join(work, "requests.jsonl"))
+    server = Server(SERVER, os.path.join(work, "server"), os.path.join(work, "requests.jsonl"))
 
     # Polls every 60 s: once its three batches are created and polled, the
     # tool waits, and is killed there.
@@ -212,7 +164,7 @@ def no_wait_then_cancel():
     os.makedirs(work)
     prompts = write_prompts(work)
     out_dir = os.path.join(work, "out")
-    server = Server(os.path.join(work, "server"), os.path.join(work, "requests.jsonl"))
+    server = Server(SERVER, os.path.join(work, "server"), os.path.join(work, "requests.jsonl"))
     stdout, _ = finish(tool(server.url, prompts, out_dir, "--no-wait"), 3, "--no-wait")
     if "the same command again goes on" not in stdout:
         fail("--no-wait does not say how to go on:\n" + stdout)

@@ -18,58 +18,16 @@ Usage: kill_test.py OPENAI_IMAGES FAKE_OPENAI_SERVER WORK_DIR
 """
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
+
+from fake_server_process import KEY, PNG_HEAD, PNG_TAIL, Server, fail, wait_until
 
 CLI, SERVER, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-KEY = "sk-test-key"
 LINES = 12
-PNG_HEAD = bytes.fromhex("89504e470d0a1a0a")
-PNG_TAIL = bytes.fromhex("49454e44ae426082")  # the IEND chunk ends every whole PNG
 MANIFEST = "openai-images-manifest.jsonl"
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def wait_until(what, predicate, seconds=60):
-    """Polls `predicate` until it holds; fails after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.01)
-    fail("timed out waiting for " + what)
-
-
-class Server:
-    def __init__(self, directory, faults, log):
-        os.makedirs(directory, exist_ok=True)
-        self.out = os.path.join(directory, "server.out")
-        args = [SERVER, "--plain", "--port", "0", "--api-key", KEY, "--log-requests", log]
-        for f in faults:
-            args += ["--fault", f]
-        self.proc = subprocess.Popen(args, stdout=open(self.out, "w"), stderr=subprocess.STDOUT)
-        self.url = None
-
-        def listening():
-            if self.proc.poll() is not None:
-                fail("fake-openai-server exited: " + open(self.out).read())
-            m = re.search(r"listening on (http://127\.0\.0\.1:\d+/v1)", open(self.out).read())
-            self.url = m.group(1) if m else None
-            return self.url is not None
-
-        wait_until("the server's URL", listening)
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
 
 
 def manifest_records(out_dir):
@@ -155,7 +113,7 @@ def scenario(name, answered, hold):
 
     # 1. The first `answered` requests are answered; the rest are held.
     first_log = os.path.join(work, "first.jsonl")
-    server = Server(os.path.join(work, "s1"), [hold + ",after=%d" % answered], first_log)
+    server = Server(SERVER, os.path.join(work, "s1"), first_log, [hold + ",after=%d" % answered])
     tool = run_tool(server.url, prompts, out_dir)
     wait_until("%d lines done" % answered, lambda: len(done_lines(out_dir)) >= answered)
     # The held requests have reached the server: the tool is waiting on them.
@@ -172,7 +130,7 @@ def scenario(name, answered, hold):
 
     # 3. The same command again sends only the lines not done.
     second_log = os.path.join(work, "second.jsonl")
-    server = Server(os.path.join(work, "s2"), [], second_log)
+    server = Server(SERVER, os.path.join(work, "s2"), second_log)
     tool = run_tool(server.url, prompts, out_dir)
     stdout, stderr = tool.communicate(timeout=120)
     server.stop()
